@@ -1,0 +1,1 @@
+"""Collection: networks -> tasks -> random schedules -> builds -> measurements (MetaSchedule JSONDatabase)."""

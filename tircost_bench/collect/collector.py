@@ -1,0 +1,169 @@
+"""Collect a suite: for each task, random valid programs from the warm pool, measured one at a time."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+from tqdm import tqdm
+
+from tircost_bench.collect.measure import MeasureSettings, RPCSettings, classify, make_runner
+from tircost_bench.collect.pool import WarmPool
+from tircost_bench.collect.sampler import SampleBatch, sample_and_build
+from tircost_bench.collect.targets import device_type
+from tircost_bench.collect.task_store import TaskStore
+from tircost_bench.records import Measurement
+
+
+@dataclass
+class CollectConfig:
+    target: dict[str, Any]
+    programs_per_task: int = 32
+    workers: int = 2
+    seed: int = 0
+    measure: MeasureSettings = field(default_factory=MeasureSettings)
+    rpc: RPCSettings | None = None
+    max_tries_per_program: int = 400  # CUDA random schedules are ~95% invalid
+    max_attempts_factor: int = 3  # give up on a task after this many times its quota of failed programs
+    job_timeout_sec: float = 900.0
+    overlap: bool = False  # sample/build the next batch while measuring (GPU: yes; CPU: it skews timings)
+
+
+@dataclass
+class CollectSummary:
+    measured: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+    tasks_done: int = 0
+    dropped_on_resume: int = 0
+
+    @property
+    def rate(self) -> float:
+        return (self.measured + self.failed) / self.seconds if self.seconds else 0.0
+
+
+def _seed(*parts: Any) -> int:
+    return int.from_bytes(hashlib.sha256(json.dumps(parts).encode()).digest()[:4], "little")
+
+
+class Collector:
+    def __init__(self, work_dir: Path, config: CollectConfig) -> None:
+        self.work_dir = Path(work_dir)
+        self.config = config
+        self.pool = WarmPool(config.workers)
+        self.runner = make_runner(config.measure, config.rpc)
+        self.device = device_type(config.target)
+
+    def close(self) -> None:
+        self.pool.shutdown()
+
+    def _submit(self, task: Any, store: TaskStore, need: int, round_no: int) -> list:
+        """Split `need` programs over the workers; each job samples and builds its share."""
+        exclude = frozenset(m.mod_hash for m in store.measurements())
+        jobs = min(self.config.workers, need)
+        shares = [need // jobs + (i < need % jobs) for i in range(jobs)]
+        return [
+            self.pool.submit(
+                sample_and_build,
+                task.info.task_id,
+                task.mod,
+                self.config.target,
+                _seed(self.config.seed, task.info.task_id, round_no, i),
+                share,
+                exclude,
+                share * self.config.max_tries_per_program,
+            )
+            for i, share in enumerate(shares)
+        ]
+
+    def _gather(self, futures: list) -> SampleBatch:
+        merged = SampleBatch()
+        for fut in futures:
+            try:
+                batch = self.pool.result(fut, self.config.job_timeout_sec)
+            except RuntimeError as err:
+                tqdm.write(f"  sampling job lost: {err}")
+                continue
+            merged.tried += batch.tried
+            merged.invalid += batch.invalid
+            merged.duplicate += batch.duplicate
+            merged.programs.extend(batch.programs)
+        return merged
+
+    def _measure(self, task: Any, store: TaskStore, batch: SampleBatch, bar: tqdm, summary: CollectSummary) -> None:
+        from tvm.s_tir.meta_schedule.arg_info import ArgInfo
+        from tvm.s_tir.meta_schedule.runner import RunnerInput
+
+        store.add_sampling(batch.tried, batch.invalid, batch.duplicate)
+        known = {m.mod_hash for m in store.measurements()}
+        index = len(known)
+        for prog in batch.programs:
+            if prog.mod_hash in known:  # two workers drew the same program
+                continue
+            if prog.artifact_path is None:
+                status, secs, error = "build_error", [], prog.build_error
+            else:
+                args = [ArgInfo.from_json(a) for a in prog.record_json[3]]
+                (future,) = self.runner.run([RunnerInput(prog.artifact_path, self.device, args)])
+                res = future.result()
+                status, secs, error = classify(res.run_secs, res.error_msg)
+                shutil.rmtree(Path(prog.artifact_path).parent, ignore_errors=True)
+            store.append(prog.record_json, Measurement(index, task.info.task_id, status, secs, error, prog.mod_hash))
+            known.add(prog.mod_hash)
+            index += 1
+            summary.measured += status == "ok"
+            summary.failed += status != "ok"
+            bar.update(1)
+            bar.set_postfix(task=task.info.name[:28], failed=summary.failed, refresh=False)
+
+    def run(self, tasks: Sequence[Any]) -> CollectSummary:
+        """Collect until every task has `programs_per_task` successful measurements (resumable)."""
+        cfg = self.config
+        summary = CollectSummary()
+        stores = {t.info.task_id: TaskStore(self.work_dir, t.info.task_id, t.mod) for t in tasks}
+        summary.dropped_on_resume = sum(s.dropped for s in stores.values())
+
+        def need(task: Any) -> int:
+            ms_ = stores[task.info.task_id].measurements()
+            ok = sum(m.ok for m in ms_)
+            if len(ms_) - ok >= cfg.max_attempts_factor * cfg.programs_per_task:
+                return 0  # this task keeps failing: stop spending time on it, the sidecar says why
+            return max(0, cfg.programs_per_task - ok)
+
+        todo = [t for t in tasks if need(t) > 0]
+        total = sum(need(t) for t in todo)
+        start = time.time()
+        bar = tqdm(total=total, unit="prog", desc="collect", dynamic_ncols=True, smoothing=0.05)
+        pending: tuple[Any, list] | None = None
+        queue = [(t, 0) for t in todo]
+        try:
+            while queue or pending:
+                if pending is None:
+                    task, rnd = queue.pop(0)
+                    pending = (task, rnd, self._submit(task, stores[task.info.task_id], need(task), rnd))
+                task, rnd, futures = pending
+                batch = self._gather(futures)
+                pending = None
+                if cfg.overlap and queue:  # keep the pool busy while the device measures
+                    nxt, nrnd = queue.pop(0)
+                    n = need(nxt)
+                    if n > 0:
+                        pending = (nxt, nrnd, self._submit(nxt, stores[nxt.info.task_id], n, nrnd))
+                self._measure(task, stores[task.info.task_id], batch, bar, summary)
+                if need(task) > 0 and batch.programs and rnd < 50:
+                    queue.insert(0 if not pending else 1, (task, rnd + 1))
+                else:
+                    summary.tasks_done += 1
+        finally:
+            bar.close()
+            summary.seconds = time.time() - start
+        return summary
+
+
+def summary_json(summary: CollectSummary) -> dict[str, Any]:
+    return {**asdict(summary), "programs_per_second": summary.rate}

@@ -1,0 +1,124 @@
+"""Uniform random programs from MetaSchedule's design space (TenSet's method), built in the same worker.
+
+Runs inside the warm pool's worker processes: each worker pays TVM's ~20 s tensor-intrinsic import once,
+keeps the design space of every task it has seen, and returns programs already built, so sampling
+(which is ~95% invalid on CUDA) and compiling are spread over all cores.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import tempfile
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+# Design spaces and postprocs per task, kept for the life of the worker.
+_SPACES: dict[str, tuple[list[Any], list[Any]]] = {}
+
+
+@dataclass
+class SampledProgram:
+    """One valid, unique random program: its record JSON (run_secs still empty) and build outcome."""
+
+    record_json: list[Any]  # TuningRecord.as_json() with run_secs = None: [trace, None, target, args_info]
+    mod_hash: str
+    artifact_path: str | None
+    build_error: str = ""
+
+
+@dataclass
+class SampleBatch:
+    programs: list[SampledProgram] = field(default_factory=list)
+    tried: int = 0
+    invalid: int = 0  # rejected by a postproc (e.g. VerifyGPUCode): counted, never kept
+    duplicate: int = 0
+
+
+def _design_space(task_id: str, mod: Any, target: Any) -> tuple[list[Any], list[Any]]:
+    if task_id not in _SPACES:
+        import tvm.s_tir.meta_schedule as ms
+
+        ctx = ms.TuneContext(
+            mod=mod,
+            target=target,
+            space_generator="post-order-apply",
+            search_strategy="replay-trace",
+            task_name=task_id,
+            num_threads=1,
+        )
+        _SPACES[task_id] = (list(ctx.generate_design_space()), list(ctx.space_generator.postprocs))
+    return _SPACES[task_id]
+
+
+def build_module(mod: Any, target: Any) -> str:
+    """Compile and export like MetaSchedule's default builder, minus its per-call tensor-intrinsic import."""
+    from tvm.driver import build
+    from tvm.s_tir.transform import RemoveWeightLayoutRewriteBlock
+    from tvm.support.tar import tar
+
+    rt_mod = build(RemoveWeightLayoutRewriteBlock(skip_tensor_rewrite=True)(mod), target=target)
+    path = os.path.join(tempfile.mkdtemp(prefix="tircost-build-"), "tvm_tmp_mod.tar")
+    rt_mod.export_library(path, fcompile=tar)
+    return path
+
+
+def sample_and_build(
+    task_id: str,
+    mod: Any,
+    target_json: dict[str, Any],
+    seed: int,
+    count: int,
+    exclude: frozenset[str],
+    max_tries: int,
+) -> SampleBatch:
+    """Draw up to `count` valid programs whose structural hash is not in `exclude`, and build each."""
+    import tvm
+    import tvm.s_tir.meta_schedule as ms
+    import tvm_ffi
+    from tvm.s_tir import Schedule
+    from tvm.s_tir.schedule import Trace
+
+    target = tvm.target.Target(target_json)
+    spaces, postprocs = _design_space(task_id, mod, target)
+    workload = ms.database.Workload(mod)
+    args_info = ms.arg_info.ArgInfo.from_prim_func(mod["main"])
+    rng = random.Random(seed)
+    batch = SampleBatch()
+    seen = set(exclude)
+    while len(batch.programs) < count and batch.tried < max_tries:
+        batch.tried += 1
+        sch = Schedule(mod, seed=rng.randrange(1, 2**31 - 1))
+        # Dropping the decisions makes every sampling instruction draw afresh (uniform random decisions).
+        Trace(rng.choice(spaces).trace.insts, {}).apply_to_schedule(sch, remove_postproc=True)
+        try:
+            valid = all(p.apply(sch) for p in postprocs)
+        except Exception:  # a postproc that throws rejects the sample, like MetaSchedule's own loop
+            valid = False
+        if not valid:
+            batch.invalid += 1
+            continue
+        mod_hash = str(tvm_ffi.structural_hash(sch.mod))
+        if mod_hash in seen:
+            batch.duplicate += 1
+            continue
+        seen.add(mod_hash)
+        record = ms.database.TuningRecord(sch.trace, workload, None, target, args_info).as_json()
+        try:
+            program = SampledProgram(record, mod_hash, build_module(sch.mod, target))
+        except Exception as err:  # noqa: BLE001 - any compiler failure is a measured outcome
+            program = SampledProgram(record, mod_hash, None, f"{type(err).__name__}: {err}"[-2000:])
+        batch.programs.append(program)
+    return batch
+
+
+def init_worker() -> None:
+    """Warm a pool worker: import TVM without torch (saves ~2 s) and load the tensor intrinsics once."""
+    import sys
+
+    sys.modules.setdefault("torch", None)  # type: ignore[arg-type]
+    try:
+        import tvm.s_tir.tensor_intrin  # noqa: F401
+    except Exception:  # pragma: no cover - surfaced on first use instead
+        traceback.print_exc()

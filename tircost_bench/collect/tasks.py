@@ -1,0 +1,289 @@
+"""Task extraction: zoo network -> torch.export -> relax -> fused PrimFuncs (MetaSchedule tasks).
+
+Pipeline (see notes/tvm-0.27.md section 1): ``torch.export`` -> ``from_exported_program(keep_params_as_input=True)``
+-> DecomposeOpsForInference, CanonicalizeBindings, ``relax.get_pipeline("zero")`` (legalize + fuse) under the
+target -> ``ms.relax_integration.extract_tasks``. Weights stay function inputs: binding them as constants
+only costs FoldConstant time, the fused computations are the same.
+
+Tasks are deduplicated across networks by the structural hash of the workload IRModule, the same hash
+MetaSchedule's JSONDatabase writes on its workload lines (``Workload(mod).as_json()[0]``), so our
+``TaskInfo.workload_hash`` matches a database built from the same modules byte for byte.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import tvm
+
+from ..records import NetworkUse, TaskInfo
+from .zoo import get_network, parse_network_id
+
+CACHE_VERSION = 1
+
+
+@dataclass
+class ExtractedTask:
+    info: TaskInfo
+    mod: tvm.IRModule  # the workload: an IRModule with one PrimFunc "main"
+
+
+def _as_target(target: Any) -> tvm.target.Target:
+    return target if isinstance(target, tvm.target.Target) else tvm.target.Target(target)
+
+
+def extract_network(name: str, batch: int, target: Any) -> list[tuple[str, tvm.IRModule, int]]:
+    """All tasks of one network at one batch size: (task_name, workload IRModule, weight), unfiltered."""
+    import torch
+    import tvm.s_tir.meta_schedule as ms
+    from tvm import relax
+    from tvm.relax.frontend.torch import from_exported_program
+
+    target = _as_target(target)
+    model, inputs = get_network(name).build(batch)
+    with torch.no_grad():
+        ep = torch.export.export(model, inputs)
+    del model
+    mod = from_exported_program(ep, keep_params_as_input=True)
+    del ep
+    with target:
+        mod = tvm.transform.Sequential(
+            [relax.transform.DecomposeOpsForInference(), relax.transform.CanonicalizeBindings(),
+             relax.get_pipeline("zero")]
+        )(mod)
+    tasks = ms.relax_integration.extract_tasks(mod, target)
+    return [(t.task_name, t.dispatched[0], int(t.weight)) for t in tasks]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Task names -> operator tokens. A fused task name is "fused_" + the legalized ops joined by "_", each op
+# carrying a numeric suffix (conv2d13, add1, tir_clip28). Multi-word op names are matched first.
+_MULTI = sorted(
+    ["conv2d_transpose", "conv3d_transpose", "conv1d_transpose", "expand_dims", "strided_slice", "broadcast_to",
+     "layer_norm", "batch_norm", "group_norm", "rms_norm", "instance_norm", "max_pool1d", "max_pool2d",
+     "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
+     "adaptive_avg_pool3d", "adaptive_max_pool2d", "batch_matmul", "log_softmax", "permute_dims",
+     "layout_transform", "dynamic_strided_slice", "scatter_elements", "collapse_sum_like", "full_like",
+     "zeros_like", "ones_like", "index_tensor", "image_resize2d"],
+    key=len, reverse=True,
+)
+_TOKEN = re.compile(r"(tir_[a-z]+|" + "|".join(_MULTI) + r"|[a-z]+(?:\d+d)?)\d*(?:_|$)")
+
+# Ops that only move or re-type data. A task made only of these has nothing to tile or vectorize worth a
+# cost model's attention (reshape, transpose, concat, slices, casts, embedding gathers).
+LAYOUT_OPS = frozenset(
+    {"reshape", "transpose", "permute_dims", "squeeze", "expand_dims", "concatenate", "strided_slice",
+     "dynamic_strided_slice", "cast", "broadcast_to", "take", "split", "flatten", "copy", "full", "full_like",
+     "zeros", "zeros_like", "ones", "ones_like", "tile", "repeat", "pad", "layout_transform", "index_tensor",
+     "flip", "gather", "stack"}
+)
+ELEMENTWISE_OPS = frozenset(
+    {"add", "subtract", "multiply", "divide", "relu", "gelu", "silu", "sigmoid", "tanh", "exp", "log", "sqrt",
+     "rsqrt", "power", "erf", "clip", "maximum", "minimum", "negative", "abs", "where", "less", "greater",
+     "equal", "floor", "ceil", "round", "hardswish", "hardsigmoid", "square", "sin", "cos", "floor_divide",
+     "mod", "select", "leakyrelu"}
+)
+REDUCTION_OPS = frozenset({"mean", "sum", "max", "min", "prod", "variance", "std", "argmax", "argmin"})
+NORM_OPS = frozenset({"layer_norm", "batch_norm", "group_norm", "rms_norm", "instance_norm"})
+
+
+def op_tokens(task_name: str) -> list[str]:
+    """'fused_conv2d13_subtract8_tir_clip2' -> ['conv2d', 'subtract', 'clip']; tir_ prefixes dropped."""
+    name = task_name[len("fused_"):] if task_name.startswith("fused_") else task_name
+    tokens, pos = [], 0
+    while pos < len(name):
+        m = _TOKEN.match(name, pos)
+        if m is None:  # unknown spelling: keep the rest as one token rather than fail
+            tokens.append(name[pos:])
+            break
+        tok = m.group(1)
+        tokens.append(tok[4:] if tok.startswith("tir_") else tok)
+        pos = m.end()
+    return tokens
+
+
+def is_trivial(task_name: str, flops: float) -> bool:
+    """Dropped from the task table: pure data movement.
+
+    Rule: every op in the task name is a layout/copy op (LAYOUT_OPS), or the FLOP estimate is 0 (nothing
+    computes; this also catches gathers and copies under names we don't list). Tasks mixing a layout op
+    with real arithmetic (``fused_reshape1_add3``) stay.
+    """
+    return flops == 0 or all(t in LAYOUT_OPS for t in op_tokens(task_name))
+
+
+def _prim_func(mod: tvm.IRModule):
+    return mod["main"] if any(gv.name_hint == "main" for gv in mod.get_global_vars()) else next(
+        iter(mod.functions.values()))
+
+
+def _arg_infos(mod: tvm.IRModule):
+    from tvm.s_tir.meta_schedule.arg_info import ArgInfo
+
+    return ArgInfo.from_prim_func(_prim_func(mod))
+
+
+def op_family(task_name: str, mod: tvm.IRModule | None = None) -> str:
+    """conv2d / conv2d_transpose / conv3d / depthwise_conv2d / group_conv2d / dense_matmul / pool / softmax /
+    norm / elementwise / reduction / other, from the task name (and, for grouped convs, the PrimFunc)."""
+    toks = set(op_tokens(task_name))
+    if toks & {"conv3d", "conv3d_transpose"}:
+        return "conv3d"
+    if "conv2d_transpose" in toks:
+        return "conv2d_transpose"
+    if "conv2d" in toks:
+        if mod is None:
+            return "conv2d"
+        script = mod.script()
+        if "depthwise_conv2d" in script:
+            return "depthwise_conv2d"
+        if '"group_conv2d' in script:
+            # TOPI legalizes every groups > 1 conv, depthwise included, to group_conv2d_nchw. The weight is
+            # the second argument (data, weight, ...), shaped (out, in / groups, kh, kw): one input channel
+            # per group means groups == in_channels, i.e. depthwise.
+            args = _arg_infos(mod)
+            w = args[1].shape if len(args) > 1 else ()
+            return "depthwise_conv2d" if len(w) == 4 and int(w[1]) == 1 else "group_conv2d"
+        return "conv2d"
+    if toks & {"matmul", "dense", "batch_matmul"}:
+        return "dense_matmul"
+    if any("pool" in t for t in toks):
+        return "pool"
+    if toks & {"softmax", "log_softmax"}:
+        return "softmax"
+    if toks & NORM_OPS or {"subtract", "divide", "multiply"} <= toks:  # BN inference arithmetic, no conv
+        return "norm"
+    if toks & REDUCTION_OPS:
+        return "reduction"
+    if toks & ELEMENTWISE_OPS and toks <= ELEMENTWISE_OPS | LAYOUT_OPS:
+        return "elementwise"
+    return "other"
+
+
+def task_bytes(mod: tvm.IRModule) -> float:
+    """Sum of the sizes of the PrimFunc's tensor arguments (inputs and outputs)."""
+    total = 0
+    for a in _arg_infos(mod):
+        n = 1
+        for d in a.shape:
+            n *= int(d)
+        total += n * tvm.runtime.DataType(str(a.dtype)).bits // 8
+    return float(total)
+
+
+def task_flops(mod: tvm.IRModule) -> float:
+    from tvm.s_tir.analysis import estimate_tir_flops
+
+    return float(estimate_tir_flops(mod))
+
+
+def workload_hash(mod: tvm.IRModule) -> str:
+    """The decimal structural hash JSONDatabase writes for this workload (tvm_ffi.structural_hash)."""
+    import tvm_ffi
+
+    return str(tvm_ffi.structural_hash(mod))
+
+
+def make_task_id(name: str, whash: str) -> str:
+    return f"{name}-{int(whash) & 0xFFFFFFFF:08x}"
+
+
+# ---------------------------------------------------------------------------------------------------
+# On-disk cache: one JSON file per network id. Workloads use JSONDatabase's own encoding
+# (Workload.as_json() = [hash, base64 of the tvm-ffi object graph]); it round-trips to a structurally
+# equal module (tests/test_zoo.py checks it).
+
+
+def _cache_path(cache_dir: Path, nid: str) -> Path:
+    return Path(cache_dir) / f"{nid}.json"
+
+
+def _load_cached(path: Path, target_str: str) -> tuple[list[tuple[str, tvm.IRModule, int]], float] | None:
+    import tvm.s_tir.meta_schedule as ms
+
+    if not path.exists():
+        return None
+    try:
+        doc = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+    if doc.get("version") != CACHE_VERSION or doc.get("target") != target_str:
+        return None
+    tasks = [(t["name"], ms.database.Workload.from_json(t["workload"]).mod, int(t["weight"])) for t in doc["tasks"]]
+    return tasks, float(doc.get("seconds", 0.0))
+
+
+def _save_cached(path: Path, nid: str, target_str: str, tasks, seconds: float) -> None:
+    import tvm.s_tir.meta_schedule as ms
+
+    doc = {
+        "version": CACHE_VERSION,
+        "network_id": nid,
+        "target": target_str,
+        "seconds": round(seconds, 3),
+        "tasks": [{"name": n, "weight": w, "workload": ms.database.Workload(m).as_json()} for n, m, w in tasks],
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(doc))
+    tmp.replace(path)  # atomic: an interrupted run never leaves a half-written cache entry
+
+
+def extract_cached(nid: str, target: Any, cache_dir: Path) -> tuple[list[tuple[str, tvm.IRModule, int]], float, bool]:
+    """(tasks, extraction seconds, came from cache) for one network id."""
+    target = _as_target(target)
+    target_str = str(target)
+    path = _cache_path(cache_dir, nid)
+    cached = _load_cached(path, target_str)
+    if cached is not None:
+        return cached[0], cached[1], True
+    name, batch = parse_network_id(nid)
+    t0 = time.perf_counter()
+    tasks = extract_network(name, batch, target)
+    seconds = time.perf_counter() - t0
+    _save_cached(path, nid, target_str, tasks, seconds)
+    gc.collect()
+    return tasks, seconds, False
+
+
+def build_task_table(network_ids: list[str], target: Any, cache_dir: Path, progress: bool = True,
+                     stats: dict[str, dict[str, Any]] | None = None) -> list[ExtractedTask]:
+    """Extract every network (one at a time, cached), drop trivial tasks, deduplicate by structural hash.
+
+    A task shared by several networks gets one NetworkUse per network id. The table is ordered by first
+    appearance. ``stats``, when given, is filled per network id with raw/kept task counts and seconds.
+    """
+    from tqdm import tqdm
+
+    table: dict[str, ExtractedTask] = {}
+    bar = tqdm(network_ids, desc="extract", unit="net", disable=not progress)
+    for nid in bar:
+        bar.set_postfix_str(nid)
+        tasks, seconds, cached = extract_cached(nid, target, cache_dir)
+        kept = 0
+        for name, mod, weight in tasks:
+            whash = workload_hash(mod)
+            entry = table.get(whash)
+            if entry is None:
+                flops = task_flops(mod)
+                if is_trivial(name, flops):
+                    continue
+                info = TaskInfo(task_id=make_task_id(name, whash), name=name, workload_hash=whash, flops=flops,
+                                bytes=task_bytes(mod), op_family=op_family(name, mod))
+                entry = table[whash] = ExtractedTask(info, mod)
+            uses = entry.info.uses
+            same = [i for i, u in enumerate(uses) if u.network == nid]
+            if same:  # the same workload twice in one network (extract_tasks already merges; be safe)
+                uses[same[0]] = NetworkUse(nid, uses[same[0]].weight + weight)
+            else:
+                uses.append(NetworkUse(nid, weight))
+            kept += 1
+        if stats is not None:
+            stats[nid] = {"tasks": len(tasks), "kept": kept, "seconds": seconds, "cached": cached}
+    return list(table.values())

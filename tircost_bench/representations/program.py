@@ -1,0 +1,98 @@
+"""A measured program as given to predictors: identity plus lazy, cached representations. No label.
+
+The record JSON a Program holds has its run_secs slot blanked, and a Program keeps no reference to its
+suite, so test latencies cannot be reached from the objects a submission receives.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class Workload:
+    """A task's workload, shared by all its programs; decoded from JSONDatabase's line on first use."""
+
+    __slots__ = ("task_id", "_line", "_workload", "target_json")
+
+    def __init__(self, task_id: str, line: list[Any], target_json: dict[str, Any]) -> None:
+        self.task_id = task_id
+        self._line = line
+        self._workload: Any = None
+        self.target_json = target_json
+
+    @property
+    def ms_workload(self) -> Any:
+        if self._workload is None:
+            import tvm.s_tir.meta_schedule as ms
+
+            self._workload = ms.database.Workload.from_json(self._line)
+        return self._workload
+
+    @property
+    def mod(self) -> Any:
+        """The unscheduled workload IRModule."""
+        return self.ms_workload.mod
+
+
+class Program:
+    """One random program of a task: `uid` is stable within a suite (its record line)."""
+
+    __slots__ = ("uid", "task_id", "networks", "workload", "_record_json", "_record", "_mod", "_cache")
+
+    def __init__(self, uid: int, task_id: str, networks: tuple[str, ...], workload: Workload,
+                 record_json: list[Any]) -> None:
+        self.uid = uid
+        self.task_id = task_id
+        self.networks = networks
+        self.workload = workload
+        rec = list(record_json)
+        rec[1] = None  # never carry the measured latency
+        self._record_json = rec
+        self._record: Any = None
+        self._mod: Any = None
+        self._cache: dict[str, Any] = {}
+
+    def __repr__(self) -> str:
+        return f"Program(uid={self.uid}, task_id={self.task_id!r})"
+
+    @property
+    def record(self) -> Any:
+        """A MetaSchedule TuningRecord (trace, workload, target, args_info; run_secs None)."""
+        if self._record is None:
+            import tvm.s_tir.meta_schedule as ms
+
+            self._record = ms.database.TuningRecord.from_json(self._record_json, self.workload.ms_workload)
+        return self._record
+
+    @property
+    def trace_json(self) -> list[Any]:
+        return self._record_json[0]
+
+    @property
+    def target_json(self) -> dict[str, Any]:
+        return self.workload.target_json
+
+    @property
+    def mod(self) -> Any:
+        """The scheduled IRModule: the record's trace replayed on the workload."""
+        if self._mod is None:
+            from tvm.s_tir import Schedule
+
+            sch = Schedule(self.workload.mod)
+            self.record.trace.apply_to_schedule(sch, remove_postproc=False)
+            self._mod = sch.mod
+        return self._mod
+
+    def measure_candidate(self) -> Any:
+        """As MetaSchedule's MeasureCandidate (what PyCostModel.predict receives)."""
+        return self.record.as_measure_candidate()
+
+    def cached(self, key: str, compute: Any) -> Any:
+        """Per-program memo for derived representations (features, graphs)."""
+        if key not in self._cache:
+            self._cache[key] = compute(self)
+        return self._cache[key]
+
+    def drop_cache(self) -> None:
+        self._record = self._mod = None
+        self._cache.clear()

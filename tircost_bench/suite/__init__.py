@@ -1,0 +1,1 @@
+"""Suites: measured programs + manifest + split files, packed, checksummed and loaded."""
