@@ -147,7 +147,11 @@ def test_op_family_from_names() -> None:
     from tircost_bench.collect.tasks import is_trivial, op_family, op_tokens
 
     assert op_tokens("fused_conv2d13_subtract8_divide8_tir_clip2") == ["conv2d", "subtract", "divide", "clip"]
-    assert op_tokens("fused_conv2d_transpose3_expand_dims3_relu3") == ["conv2d_transpose", "expand_dims", "relu"]
+    assert op_tokens("fused_conv2d_transpose3_expand_dims3_relu3") == [
+        "conv2d_transpose",
+        "expand_dims",
+        "relu",
+    ]
     assert op_family("fused_matmul4_add2") == "dense_matmul"
     assert op_family("fused_conv2d_transpose4_tir_tanh") == "conv2d_transpose"
     assert op_family("fused_conv3d1_subtract_divide") == "conv3d"

@@ -1,4 +1,9 @@
-"""A whole collection campaign: extract tasks from networks, collect every task, pack the suite."""
+"""A whole collection campaign: extract and select tasks, record the settings, collect every task.
+
+`prepare` may run on another machine than `collect_tasks` (tasks are extracted on a CPU host, measured on
+the GPU host): the work folder holds the task table and every workload, and the platform is recorded by
+the machine that measures.
+"""
 
 from __future__ import annotations
 
@@ -9,38 +14,102 @@ from typing import Any, Sequence
 
 from tircost_bench.collect.collector import CollectConfig, Collector, CollectSummary
 from tircost_bench.collect.targets import describe_platform
+from tircost_bench.collect.task_store import WORKLOADS, TaskStore
+from tircost_bench.records import TaskInfo
 from tircost_bench.suite.pack import COLLECT_FILE, TASKS_FILE
 
 
-def prepare(work_dir: Path, network_ids: Sequence[str], target: dict[str, Any], measure: dict[str, Any]) -> list:
-    """Extract (cached) and record the task table and collection settings in the work folder."""
+class CampaignError(RuntimeError):
+    """A work folder that cannot be continued as asked (settings or hardware differ)."""
+
+
+def select_tasks(tasks: list, max_tasks: int | None, held_out: Sequence[str]) -> list:
+    """Every task of a held-out network (so test networks are complete), then others in hash order."""
+    from tircost_bench.suite.splits import base_network
+
+    def is_test(t: Any) -> bool:
+        return any(base_network(u.network) in held_out for u in t.info.uses)
+
+    ordered = sorted(tasks, key=lambda t: hashlib.sha256(t.info.task_id.encode()).hexdigest())
+    if max_tasks is None:
+        return ordered
+    test = [t for t in ordered if is_test(t)]
+    others = [t for t in ordered if not is_test(t)][: max(0, max_tasks - len(test))]
+    chosen = {t.info.task_id for t in test + others}
+    return [t for t in ordered if t.info.task_id in chosen]  # hash order mixes test and train tasks
+
+
+def prepare(work_dir: Path, network_ids: Sequence[str], target: dict[str, Any], measure: dict[str, Any],
+            max_tasks: int | None = None) -> list:
+    """Extract (cached), select, and write the task table, workloads and settings into the work folder."""
     import tvm
 
     from tircost_bench.collect.tasks import build_task_table
+    from tircost_bench.collect.zoo import HELD_OUT_NETWORKS
 
     work_dir.mkdir(parents=True, exist_ok=True)
-    tasks = build_task_table(list(network_ids), target, work_dir / "extract-cache")
-    (work_dir / TASKS_FILE).write_text(json.dumps([t.info.to_json() for t in tasks], indent=0))
     collect_file = work_dir / COLLECT_FILE
-    settings = {
-        "target": target,
-        "platform": describe_platform(target),
-        "tvm_version": tvm.__version__,
-        "measure": measure,
-    }
     if collect_file.exists():
         old = json.loads(collect_file.read_text())
         if old["target"] != target or old["measure"] != measure:
-            raise SystemExit(
+            raise CampaignError(
                 f"{work_dir} was collected with target {old['target']} and settings {old['measure']}; "
                 "a suite never mixes settings: use another --work-dir"
             )
+    tasks = build_task_table(list(network_ids), target, work_dir / "extract-cache")
+    tasks = select_tasks(tasks, max_tasks, HELD_OUT_NETWORKS)
+    for t in tasks:
+        TaskStore(work_dir, t.info.task_id, t.mod)  # writes the workload line once
+    (work_dir / TASKS_FILE).write_text(json.dumps([t.info.to_json() for t in tasks], indent=0))
+    old_platform = json.loads(collect_file.read_text()).get("platform") if collect_file.exists() else None
+    settings = {"target": target, "tvm_version": tvm.__version__, "measure": measure, "platform": old_platform}
     collect_file.write_text(json.dumps(settings, indent=1))
-    # A hash order interleaves networks, so a campaign stopped early still covers many of them.
-    return sorted(tasks, key=lambda t: hashlib.sha256(t.info.task_id.encode()).hexdigest())
+    return tasks
+
+
+def load_prepared(work_dir: Path) -> list:
+    """The tasks of a prepared work folder, with their workloads, without re-extracting."""
+    import tvm.s_tir.meta_schedule as ms
+
+    from tircost_bench.collect.tasks import ExtractedTask
+
+    if not (work_dir / TASKS_FILE).exists():
+        raise CampaignError(f"{work_dir} is not prepared: run `tircost-bench collect` with --networks first")
+    tasks = []
+    for d in json.loads((work_dir / TASKS_FILE).read_text()):
+        info = TaskInfo.from_json(d)
+        line = json.loads((work_dir / info.task_id / WORKLOADS).read_text().splitlines()[0])
+        tasks.append(ExtractedTask(info, ms.database.Workload.from_json(line).mod))
+    return tasks
+
+
+def record_platform(work_dir: Path, target: dict[str, Any], measure: dict[str, Any]) -> dict[str, Any]:
+    """Record the measuring machine; refuse to continue a suite on other hardware (never mix cards) or
+    with other settings."""
+    collect_file = work_dir / COLLECT_FILE
+    settings = json.loads(collect_file.read_text())
+    if settings["target"] != target or settings["measure"] != measure:
+        raise CampaignError(
+            f"{work_dir} is collected with target {settings['target']} and settings {settings['measure']}, "
+            f"not {target} / {measure}: pass the same options, or use another --work-dir"
+        )
+    here = describe_platform(target)
+    old = settings.get("platform")
+    key = "gpu" if target["kind"] == "cuda" else "cpu"
+    if old and (old.get(key), old.get("cores") if key == "cpu" else None) != (
+        here.get(key), here.get("cores") if key == "cpu" else None
+    ):
+        raise CampaignError(
+            f"{work_dir} was measured on {old.get(key)} but this machine has {here.get(key)}: "
+            "a suite never mixes hardware; collect into another --work-dir"
+        )
+    settings["platform"] = here
+    collect_file.write_text(json.dumps(settings, indent=1))
+    return here
 
 
 def collect_tasks(work_dir: Path, tasks: list, config: CollectConfig, limit_tasks: int | None = None) -> CollectSummary:
+    record_platform(work_dir, config.target, config.measure.to_json())
     collector = Collector(work_dir, config)
     try:
         return collector.run(tasks[:limit_tasks] if limit_tasks else tasks)

@@ -6,9 +6,10 @@ import hashlib
 import json
 import shutil
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from tqdm import tqdm
 
@@ -32,6 +33,8 @@ class CollectConfig:
     max_attempts_factor: int = 3  # give up on a task after this many times its quota of failed programs
     job_timeout_sec: float = 900.0
     overlap: bool = False  # sample/build the next batch while measuring (GPU: yes; CPU: it skews timings)
+    job_size: int = 4  # programs per pool job: small jobs keep all workers busy until the batch ends
+    time_limit_sec: float | None = None  # stop cleanly after the batch that crosses it (device calls are capped)
 
 
 @dataclass
@@ -63,10 +66,10 @@ class Collector:
         self.pool.shutdown()
 
     def _submit(self, task: Any, store: TaskStore, need: int, round_no: int) -> list:
-        """Split `need` programs over the workers; each job samples and builds its share."""
+        """Split `need` programs into small jobs; each samples and builds its share."""
         exclude = frozenset(m.mod_hash for m in store.measurements())
-        jobs = min(self.config.workers, need)
-        shares = [need // jobs + (i < need % jobs) for i in range(jobs)]
+        size = self.config.job_size
+        shares = [min(size, need - start) for start in range(0, need, size)]
         return [
             self.pool.submit(
                 sample_and_build,
@@ -95,31 +98,47 @@ class Collector:
             merged.programs.extend(batch.programs)
         return merged
 
-    def _measure(self, task: Any, store: TaskStore, batch: SampleBatch, bar: tqdm, summary: CollectSummary) -> None:
+    def _run_programs(self, progs: list[Any]) -> list[tuple[str, list[float], str]]:
+        """Measure built programs in one runner call (an RPCRunner spreads them over the farm's servers;
+        LocalRunner runs them one after another) and return (status, secs, error) in input order."""
         from tvm.s_tir.meta_schedule.arg_info import ArgInfo
         from tvm.s_tir.meta_schedule.runner import RunnerInput
 
+        inputs = [RunnerInput(p.artifact_path, self.device, [ArgInfo.from_json(a) for a in p.record_json[3]])
+                  for p in progs]
+        out = []
+        for prog, future in zip(progs, self.runner.run(inputs)):
+            res = future.result()
+            out.append(classify(res.run_secs, res.error_msg))
+            shutil.rmtree(Path(prog.artifact_path).parent, ignore_errors=True)
+        return out
+
+    def _measure(self, task: Any, store: TaskStore, batch: SampleBatch, bar: tqdm, summary: CollectSummary) -> None:
         store.add_sampling(batch.tried, batch.invalid, batch.duplicate)
         known = {m.mod_hash for m in store.measurements()}
         index = len(known)
+        fresh = []
         for prog in batch.programs:
-            if prog.mod_hash in known:  # two workers drew the same program
-                continue
-            if prog.artifact_path is None:
-                status, secs, error = "build_error", [], prog.build_error
-            else:
-                args = [ArgInfo.from_json(a) for a in prog.record_json[3]]
-                (future,) = self.runner.run([RunnerInput(prog.artifact_path, self.device, args)])
-                res = future.result()
-                status, secs, error = classify(res.run_secs, res.error_msg)
-                shutil.rmtree(Path(prog.artifact_path).parent, ignore_errors=True)
-            store.append(prog.record_json, Measurement(index, task.info.task_id, status, secs, error, prog.mod_hash))
-            known.add(prog.mod_hash)
-            index += 1
-            summary.measured += status == "ok"
-            summary.failed += status != "ok"
-            bar.update(1)
-            bar.set_postfix(task=task.info.name[:28], failed=summary.failed, refresh=False)
+            if prog.mod_hash not in known:  # two workers may draw the same program
+                known.add(prog.mod_hash)
+                fresh.append(prog)
+        width = max(1, self.config.rpc.max_workers) if self.config.rpc else 1  # programs in flight at once
+        for start in range(0, len(fresh), width):
+            chunk = fresh[start:start + width]
+            built = [p for p in chunk if p.artifact_path is not None]
+            results = dict(zip((p.mod_hash for p in built), self._run_programs(built) if built else []))
+            for prog in chunk:  # written in sampling order, each line fsynced: resumable as before
+                if prog.artifact_path is None:
+                    status, secs, error = "build_error", [], prog.build_error
+                else:
+                    status, secs, error = results[prog.mod_hash]
+                store.append(prog.record_json, Measurement(index, task.info.task_id, status, secs, error,
+                                                           prog.mod_hash))
+                index += 1
+                summary.measured += status == "ok"
+                summary.failed += status != "ok"
+                bar.update(1)
+                bar.set_postfix(task=task.info.name[:28], failed=summary.failed, refresh=False)
 
     def run(self, tasks: Sequence[Any]) -> CollectSummary:
         """Collect until every task has `programs_per_task` successful measurements (resumable)."""
@@ -143,6 +162,9 @@ class Collector:
         queue = [(t, 0) for t in todo]
         try:
             while queue or pending:
+                if cfg.time_limit_sec and time.time() - start > cfg.time_limit_sec:
+                    tqdm.write(f"time limit of {cfg.time_limit_sec:.0f} s reached: stopping; re-run to resume")
+                    break
                 if pending is None:
                     task, rnd = queue.pop(0)
                     pending = (task, rnd, self._submit(task, stores[task.info.task_id], need(task), rnd))

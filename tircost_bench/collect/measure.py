@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from tircost_bench.records import STATUS_OK
+
+_TIMEOUT_ERROR = re.compile(r"\b\w*TimeoutError\b")
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,11 @@ def make_runner(settings: MeasureSettings, rpc: RPCSettings | None = None) -> An
 def classify(run_secs: Any, error_msg: str | None) -> tuple[str, list[float], str]:
     """(status, repeat latencies, error) from a RunnerResult; timeouts are told apart from runtime faults."""
     if error_msg:
-        kind = "timeout" if "timeout" in error_msg.lower() else "runtime_error"
+        # Only the runner's own verdict counts as a timeout ("LocalRunner: Timeout, killed after ..." on the first
+        # line, or a *TimeoutError raised by the session): a traceback that merely mentions a `timeout_sec`
+        # argument, or "timeout (sec): 10" in an RPC connection error, is a runtime fault (TenSet issue #22).
+        first, _, rest = str(error_msg).partition("\n")
+        kind = "timeout" if ("timeout" in first.lower() or _TIMEOUT_ERROR.search(rest)) else "runtime_error"
         return kind, [], str(error_msg)[-2000:]
     secs = [float(x) for x in (run_secs or [])]  # RunnerResult holds FloatImm objects
     if not secs or not all(math.isfinite(x) and x > 0 for x in secs):

@@ -54,8 +54,11 @@ def extract_network(name: str, batch: int, target: Any) -> list[tuple[str, tvm.I
     del ep
     with target:
         mod = tvm.transform.Sequential(
-            [relax.transform.DecomposeOpsForInference(), relax.transform.CanonicalizeBindings(),
-             relax.get_pipeline("zero")]
+            [
+                relax.transform.DecomposeOpsForInference(),
+                relax.transform.CanonicalizeBindings(),
+                relax.get_pipeline("zero"),
+            ]
         )(mod)
     tasks = ms.relax_integration.extract_tasks(mod, target)
     return [(t.task_name, t.dispatched[0], int(t.weight)) for t in tasks]
@@ -65,29 +68,119 @@ def extract_network(name: str, batch: int, target: Any) -> list[tuple[str, tvm.I
 # Task names -> operator tokens. A fused task name is "fused_" + the legalized ops joined by "_", each op
 # carrying a numeric suffix (conv2d13, add1, tir_clip28). Multi-word op names are matched first.
 _MULTI = sorted(
-    ["conv2d_transpose", "conv3d_transpose", "conv1d_transpose", "expand_dims", "strided_slice", "broadcast_to",
-     "layer_norm", "batch_norm", "group_norm", "rms_norm", "instance_norm", "max_pool1d", "max_pool2d",
-     "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
-     "adaptive_avg_pool3d", "adaptive_max_pool2d", "batch_matmul", "log_softmax", "permute_dims",
-     "layout_transform", "dynamic_strided_slice", "scatter_elements", "collapse_sum_like", "full_like",
-     "zeros_like", "ones_like", "index_tensor", "image_resize2d"],
-    key=len, reverse=True,
+    [
+        "conv2d_transpose",
+        "conv3d_transpose",
+        "conv1d_transpose",
+        "expand_dims",
+        "strided_slice",
+        "broadcast_to",
+        "layer_norm",
+        "batch_norm",
+        "group_norm",
+        "rms_norm",
+        "instance_norm",
+        "max_pool1d",
+        "max_pool2d",
+        "max_pool3d",
+        "avg_pool1d",
+        "avg_pool2d",
+        "avg_pool3d",
+        "adaptive_avg_pool1d",
+        "adaptive_avg_pool2d",
+        "adaptive_avg_pool3d",
+        "adaptive_max_pool2d",
+        "batch_matmul",
+        "log_softmax",
+        "permute_dims",
+        "layout_transform",
+        "dynamic_strided_slice",
+        "scatter_elements",
+        "collapse_sum_like",
+        "full_like",
+        "zeros_like",
+        "ones_like",
+        "index_tensor",
+        "image_resize2d",
+    ],
+    key=len,
+    reverse=True,
 )
 _TOKEN = re.compile(r"(tir_[a-z]+|" + "|".join(_MULTI) + r"|[a-z]+(?:\d+d)?)\d*(?:_|$)")
 
 # Ops that only move or re-type data. A task made only of these has nothing to tile or vectorize worth a
 # cost model's attention (reshape, transpose, concat, slices, casts, embedding gathers).
 LAYOUT_OPS = frozenset(
-    {"reshape", "transpose", "permute_dims", "squeeze", "expand_dims", "concatenate", "strided_slice",
-     "dynamic_strided_slice", "cast", "broadcast_to", "take", "split", "flatten", "copy", "full", "full_like",
-     "zeros", "zeros_like", "ones", "ones_like", "tile", "repeat", "pad", "layout_transform", "index_tensor",
-     "flip", "gather", "stack"}
+    {
+        "reshape",
+        "transpose",
+        "permute_dims",
+        "squeeze",
+        "expand_dims",
+        "concatenate",
+        "strided_slice",
+        "dynamic_strided_slice",
+        "cast",
+        "broadcast_to",
+        "take",
+        "split",
+        "flatten",
+        "copy",
+        "full",
+        "full_like",
+        "zeros",
+        "zeros_like",
+        "ones",
+        "ones_like",
+        "tile",
+        "repeat",
+        "pad",
+        "layout_transform",
+        "index_tensor",
+        "flip",
+        "gather",
+        "stack",
+    }
 )
 ELEMENTWISE_OPS = frozenset(
-    {"add", "subtract", "multiply", "divide", "relu", "gelu", "silu", "sigmoid", "tanh", "exp", "log", "sqrt",
-     "rsqrt", "power", "erf", "clip", "maximum", "minimum", "negative", "abs", "where", "less", "greater",
-     "equal", "floor", "ceil", "round", "hardswish", "hardsigmoid", "square", "sin", "cos", "floor_divide",
-     "mod", "select", "leakyrelu"}
+    {
+        "add",
+        "subtract",
+        "multiply",
+        "divide",
+        "relu",
+        "gelu",
+        "silu",
+        "sigmoid",
+        "tanh",
+        "exp",
+        "log",
+        "sqrt",
+        "rsqrt",
+        "power",
+        "erf",
+        "clip",
+        "maximum",
+        "minimum",
+        "negative",
+        "abs",
+        "where",
+        "less",
+        "greater",
+        "equal",
+        "floor",
+        "ceil",
+        "round",
+        "hardswish",
+        "hardsigmoid",
+        "square",
+        "sin",
+        "cos",
+        "floor_divide",
+        "mod",
+        "select",
+        "leakyrelu",
+    }
 )
 REDUCTION_OPS = frozenset({"mean", "sum", "max", "min", "prod", "variance", "std", "argmax", "argmin"})
 NORM_OPS = frozenset({"layer_norm", "batch_norm", "group_norm", "rms_norm", "instance_norm"})
@@ -95,7 +188,7 @@ NORM_OPS = frozenset({"layer_norm", "batch_norm", "group_norm", "rms_norm", "ins
 
 def op_tokens(task_name: str) -> list[str]:
     """'fused_conv2d13_subtract8_tir_clip2' -> ['conv2d', 'subtract', 'clip']; tir_ prefixes dropped."""
-    name = task_name[len("fused_"):] if task_name.startswith("fused_") else task_name
+    name = task_name.removeprefix("fused_")
     tokens, pos = [], 0
     while pos < len(name):
         m = _TOKEN.match(name, pos)
@@ -103,7 +196,7 @@ def op_tokens(task_name: str) -> list[str]:
             tokens.append(name[pos:])
             break
         tok = m.group(1)
-        tokens.append(tok[4:] if tok.startswith("tir_") else tok)
+        tokens.append(tok.removeprefix("tir_"))
         pos = m.end()
     return tokens
 
@@ -119,8 +212,11 @@ def is_trivial(task_name: str, flops: float) -> bool:
 
 
 def _prim_func(mod: tvm.IRModule):
-    return mod["main"] if any(gv.name_hint == "main" for gv in mod.get_global_vars()) else next(
-        iter(mod.functions.values()))
+    return (
+        mod["main"]
+        if any(gv.name_hint == "main" for gv in mod.get_global_vars())
+        else next(iter(mod.functions.values()))
+    )
 
 
 def _arg_infos(mod: tvm.IRModule):
@@ -215,7 +311,9 @@ def _load_cached(path: Path, target_str: str) -> tuple[list[tuple[str, tvm.IRMod
         return None
     if doc.get("version") != CACHE_VERSION or doc.get("target") != target_str:
         return None
-    tasks = [(t["name"], ms.database.Workload.from_json(t["workload"]).mod, int(t["weight"])) for t in doc["tasks"]]
+    tasks = [
+        (t["name"], ms.database.Workload.from_json(t["workload"]).mod, int(t["weight"])) for t in doc["tasks"]
+    ]
     return tasks, float(doc.get("seconds", 0.0))
 
 
@@ -227,7 +325,9 @@ def _save_cached(path: Path, nid: str, target_str: str, tasks, seconds: float) -
         "network_id": nid,
         "target": target_str,
         "seconds": round(seconds, 3),
-        "tasks": [{"name": n, "weight": w, "workload": ms.database.Workload(m).as_json()} for n, m, w in tasks],
+        "tasks": [
+            {"name": n, "weight": w, "workload": ms.database.Workload(m).as_json()} for n, m, w in tasks
+        ],
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
@@ -235,7 +335,9 @@ def _save_cached(path: Path, nid: str, target_str: str, tasks, seconds: float) -
     tmp.replace(path)  # atomic: an interrupted run never leaves a half-written cache entry
 
 
-def extract_cached(nid: str, target: Any, cache_dir: Path) -> tuple[list[tuple[str, tvm.IRModule, int]], float, bool]:
+def extract_cached(
+    nid: str, target: Any, cache_dir: Path
+) -> tuple[list[tuple[str, tvm.IRModule, int]], float, bool]:
     """(tasks, extraction seconds, came from cache) for one network id."""
     target = _as_target(target)
     target_str = str(target)
@@ -252,8 +354,13 @@ def extract_cached(nid: str, target: Any, cache_dir: Path) -> tuple[list[tuple[s
     return tasks, seconds, False
 
 
-def build_task_table(network_ids: list[str], target: Any, cache_dir: Path, progress: bool = True,
-                     stats: dict[str, dict[str, Any]] | None = None) -> list[ExtractedTask]:
+def build_task_table(
+    network_ids: list[str],
+    target: Any,
+    cache_dir: Path,
+    progress: bool = True,
+    stats: dict[str, dict[str, Any]] | None = None,
+) -> list[ExtractedTask]:
     """Extract every network (one at a time, cached), drop trivial tasks, deduplicate by structural hash.
 
     A task shared by several networks gets one NetworkUse per network id. The table is ordered by first
@@ -274,8 +381,14 @@ def build_task_table(network_ids: list[str], target: Any, cache_dir: Path, progr
                 flops = task_flops(mod)
                 if is_trivial(name, flops):
                     continue
-                info = TaskInfo(task_id=make_task_id(name, whash), name=name, workload_hash=whash, flops=flops,
-                                bytes=task_bytes(mod), op_family=op_family(name, mod))
+                info = TaskInfo(
+                    task_id=make_task_id(name, whash),
+                    name=name,
+                    workload_hash=whash,
+                    flops=flops,
+                    bytes=task_bytes(mod),
+                    op_family=op_family(name, mod),
+                )
                 entry = table[whash] = ExtractedTask(info, mod)
             uses = entry.info.uses
             same = [i for i, u in enumerate(uses) if u.network == nid]

@@ -56,13 +56,8 @@ class Program:
         return f"Program(uid={self.uid}, task_id={self.task_id!r})"
 
     @property
-    def record(self) -> Any:
-        """A MetaSchedule TuningRecord (trace, workload, target, args_info; run_secs None)."""
-        if self._record is None:
-            import tvm.s_tir.meta_schedule as ms
-
-            self._record = ms.database.TuningRecord.from_json(self._record_json, self.workload.ms_workload)
-        return self._record
+    def args_info_json(self) -> list[Any]:
+        return self._record_json[3]
 
     @property
     def trace_json(self) -> list[Any]:
@@ -72,20 +67,43 @@ class Program:
     def target_json(self) -> dict[str, Any]:
         return self.workload.target_json
 
+    def schedule(self) -> Any:
+        """A fresh Schedule with the record's trace replayed once on the workload (~10 ms for a conv)."""
+        from tvm.s_tir import Schedule
+        from tvm.s_tir.schedule import Trace
+
+        sch = Schedule(self.workload.mod)
+        Trace.apply_json_to_schedule(self.trace_json, sch)
+        return sch
+
     @property
     def mod(self) -> Any:
-        """The scheduled IRModule: the record's trace replayed on the workload."""
+        """The scheduled IRModule (memoized)."""
         if self._mod is None:
-            from tvm.s_tir import Schedule
-
-            sch = Schedule(self.workload.mod)
-            self.record.trace.apply_to_schedule(sch, remove_postproc=False)
-            self._mod = sch.mod
+            self._mod = self.schedule().mod
         return self._mod
 
+    @property
+    def record(self) -> Any:
+        """A MetaSchedule TuningRecord (trace, workload, target, args_info; run_secs None)."""
+        if self._record is None:
+            import tvm
+            import tvm.s_tir.meta_schedule as ms
+
+            args = [ms.arg_info.ArgInfo.from_json(a) for a in self.args_info_json]
+            self._record = ms.database.TuningRecord(
+                self.schedule().trace, self.workload.ms_workload, None, tvm.target.Target(self.target_json), args
+            )
+        return self._record
+
     def measure_candidate(self) -> Any:
-        """As MetaSchedule's MeasureCandidate (what PyCostModel.predict receives)."""
-        return self.record.as_measure_candidate()
+        """As MetaSchedule's MeasureCandidate (what PyCostModel.predict receives); one trace replay."""
+        import tvm.s_tir.meta_schedule as ms
+
+        sch = self.schedule()
+        if self._mod is None:
+            self._mod = sch.mod
+        return ms.MeasureCandidate(sch, [ms.arg_info.ArgInfo.from_json(a) for a in self.args_info_json])
 
     def cached(self, key: str, compute: Any) -> Any:
         """Per-program memo for derived representations (features, graphs)."""

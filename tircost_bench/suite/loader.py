@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import lzma
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,8 +39,13 @@ class LabeledPrograms:
 
 
 def _read_xz_lines(path: Path) -> list[str]:
-    with lzma.open(path, "rt") as f:
-        return f.read().splitlines()
+    try:
+        with lzma.open(path, "rt") as f:
+            return f.read().splitlines()
+    except (OSError, EOFError, lzma.LZMAError, UnicodeDecodeError) as err:  # truncated / corrupt / missing
+        raise SuiteIntegrityError(
+            f"{path} cannot be read ({type(err).__name__}: {err}); restore the suite from git or re-pack it"
+        ) from None
 
 
 class Suite:
@@ -69,9 +75,14 @@ class Suite:
     def _load_records(self) -> None:
         workloads = [json.loads(x) for x in _read_xz_lines(self.path / SUITE_FILES["workloads"])]
         records = _read_xz_lines(self.path / SUITE_FILES["records"])
-        self.measurements = [
-            Measurement.from_json(json.loads(x)) for x in _read_xz_lines(self.path / SUITE_FILES["measurements"])
-        ]
+        self.measurements = []
+        bad_measurements: dict[int, str] = {}
+        for i, x in enumerate(_read_xz_lines(self.path / SUITE_FILES["measurements"])):
+            try:
+                self.measurements.append(Measurement.from_json(json.loads(x)))
+            except (ValueError, TypeError) as err:  # one corrupt line never sinks the suite: it is skipped
+                bad_measurements[i] = f"measurement {i}: {type(err).__name__}: {err}"
+                self.measurements.append(Measurement(i, "", "corrupt"))
         if len(records) != len(self.measurements):
             raise SuiteIntegrityError(
                 f"{self.name}: {len(records)} records but {len(self.measurements)} measurements; re-pack the suite"
@@ -80,6 +91,9 @@ class Suite:
         self.programs: dict[int, Program] = {}
         self.skipped: list[str] = []  # corrupt records: reported, never silently scored
         for i, (line, meas) in enumerate(zip(records, self.measurements)):
+            if i in bad_measurements:
+                self.skipped.append(bad_measurements[i])
+                continue
             try:
                 w_index, rec = json.loads(line)
                 info = self.tasks[meas.task_id]
@@ -112,7 +126,8 @@ class Suite:
         return [self.programs[i] for i in self._split_indices(split)]
 
     def _test_labels(self) -> LabeledPrograms:
-        """For the evaluator only."""
+        """For the evaluator only (submission code is refused through this audit event)."""
+        sys.audit("tircost_bench.test_labels", str(self.path))
         idx = self._split_indices("test")
         return LabeledPrograms([self.programs[i] for i in idx],
                                np.array([self.measurements[i].latency for i in idx], dtype=np.float64))

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import difflib
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 
@@ -55,7 +55,8 @@ _ZOO: dict[str, tuple[str, tuple[int, ...]]] = {
 }
 
 NETWORKS: dict[str, NetworkSpec] = {
-    name: NetworkSpec(name, family, _builder(family, name), batches) for name, (family, batches) in _ZOO.items()
+    name: NetworkSpec(name, family, _builder(family, name), batches)
+    for name, (family, batches) in _ZOO.items()
 }
 
 # TenSet's test networks: tasks used only by these are held out of training.

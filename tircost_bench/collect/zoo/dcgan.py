@@ -18,7 +18,8 @@ class Generator(nn.Module):
             *up(ngf * 8, ngf * 4),  # 8x8
             *up(ngf * 4, ngf * 2),  # 16x16
             *up(ngf * 2, ngf),  # 32x32
-            nn.ConvTranspose2d(ngf, nc, 4, 2, 1, bias=False), nn.Tanh(),  # 64x64
+            nn.ConvTranspose2d(ngf, nc, 4, 2, 1, bias=False),
+            nn.Tanh(),  # 64x64
         )
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:

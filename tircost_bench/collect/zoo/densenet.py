@@ -7,24 +7,38 @@ from torch import nn
 
 
 def bn_relu_conv(cin: int, cout: int, k: int) -> nn.Sequential:
-    return nn.Sequential(nn.BatchNorm2d(cin), nn.ReLU(inplace=True), nn.Conv2d(cin, cout, k, 1, k // 2, bias=False))
+    return nn.Sequential(
+        nn.BatchNorm2d(cin), nn.ReLU(inplace=True), nn.Conv2d(cin, cout, k, 1, k // 2, bias=False)
+    )
 
 
 class DenseLayer(nn.Module):
     def __init__(self, cin: int, growth: int, bn_size: int):
         super().__init__()
-        self.body = nn.Sequential(bn_relu_conv(cin, bn_size * growth, 1), bn_relu_conv(bn_size * growth, growth, 3))
+        self.body = nn.Sequential(
+            bn_relu_conv(cin, bn_size * growth, 1), bn_relu_conv(bn_size * growth, growth, 3)
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return torch.cat([x, self.body(x)], 1)
 
 
 class DenseNet(nn.Module):
-    def __init__(self, blocks=(6, 12, 24, 16), growth: int = 32, init: int = 64, bn_size: int = 4,
-                 num_classes: int = 1000):
+    def __init__(
+        self,
+        blocks=(6, 12, 24, 16),
+        growth: int = 32,
+        init: int = 64,
+        bn_size: int = 4,
+        num_classes: int = 1000,
+    ):
         super().__init__()
-        layers: list[nn.Module] = [nn.Conv2d(3, init, 7, 2, 3, bias=False), nn.BatchNorm2d(init),
-                                   nn.ReLU(inplace=True), nn.MaxPool2d(3, 2, 1)]
+        layers: list[nn.Module] = [
+            nn.Conv2d(3, init, 7, 2, 3, bias=False),
+            nn.BatchNorm2d(init),
+            nn.ReLU(inplace=True),
+            nn.MaxPool2d(3, 2, 1),
+        ]
         c = init
         for i, n in enumerate(blocks):
             for _ in range(n):

@@ -20,8 +20,16 @@ class MixerBlock(nn.Module):
 
 
 class Mixer(nn.Module):
-    def __init__(self, image: int = 224, patch: int = 16, layers: int = 12, dim: int = 768, token_mlp: int = 384,
-                 channel_mlp: int = 3072, num_classes: int = 1000):
+    def __init__(
+        self,
+        image: int = 224,
+        patch: int = 16,
+        layers: int = 12,
+        dim: int = 768,
+        token_mlp: int = 384,
+        channel_mlp: int = 3072,
+        num_classes: int = 1000,
+    ):
         super().__init__()
         self.stem = nn.Conv2d(3, dim, patch, patch)
         tokens = (image // patch) ** 2

@@ -12,8 +12,10 @@ def make_divisible(v: float, divisor: int = 8) -> int:
 
 
 def conv_bn_act(cin: int, cout: int, k: int, stride: int = 1, groups: int = 1, act: type | None = nn.ReLU6):
-    layers: list[nn.Module] = [nn.Conv2d(cin, cout, k, stride, (k - 1) // 2, groups=groups, bias=False),
-                               nn.BatchNorm2d(cout)]
+    layers: list[nn.Module] = [
+        nn.Conv2d(cin, cout, k, stride, (k - 1) // 2, groups=groups, bias=False),
+        nn.BatchNorm2d(cout),
+    ]
     if act is not None:
         layers.append(act())
     return nn.Sequential(*layers)
@@ -35,8 +37,16 @@ class SqueezeExcite(nn.Module):
 class InvertedResidual(nn.Module):
     """expand 1x1 -> depthwise kxk -> [SE] -> project 1x1, residual when shapes match."""
 
-    def __init__(self, cin: int, exp: int, cout: int, k: int, stride: int, act: type = nn.ReLU6,
-                 se: nn.Module | None = None):
+    def __init__(
+        self,
+        cin: int,
+        exp: int,
+        cout: int,
+        k: int,
+        stride: int,
+        act: type = nn.ReLU6,
+        se: nn.Module | None = None,
+    ):
         super().__init__()
         layers: list[nn.Module] = []
         if exp != cin:
@@ -55,7 +65,15 @@ class InvertedResidual(nn.Module):
 
 class MobileNetV2(nn.Module):
     # t (expansion), c (channels), n (repeats), s (first stride)
-    CFG = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1)]
+    CFG = (
+        (1, 16, 1, 1),
+        (6, 24, 2, 2),
+        (6, 32, 3, 2),
+        (6, 64, 4, 2),
+        (6, 96, 3, 1),
+        (6, 160, 3, 2),
+        (6, 320, 1, 1),
+    )
 
     def __init__(self, num_classes: int = 1000):
         super().__init__()
@@ -75,11 +93,23 @@ class MobileNetV2(nn.Module):
 
 class MobileNetV3Large(nn.Module):
     # kernel, expanded, out, SE, activation (HS = hardswish), stride
-    CFG = [(3, 16, 16, False, "RE", 1), (3, 64, 24, False, "RE", 2), (3, 72, 24, False, "RE", 1),
-           (5, 72, 40, True, "RE", 2), (5, 120, 40, True, "RE", 1), (5, 120, 40, True, "RE", 1),
-           (3, 240, 80, False, "HS", 2), (3, 200, 80, False, "HS", 1), (3, 184, 80, False, "HS", 1),
-           (3, 184, 80, False, "HS", 1), (3, 480, 112, True, "HS", 1), (3, 672, 112, True, "HS", 1),
-           (5, 672, 160, True, "HS", 2), (5, 960, 160, True, "HS", 1), (5, 960, 160, True, "HS", 1)]
+    CFG = (
+        (3, 16, 16, False, "RE", 1),
+        (3, 64, 24, False, "RE", 2),
+        (3, 72, 24, False, "RE", 1),
+        (5, 72, 40, True, "RE", 2),
+        (5, 120, 40, True, "RE", 1),
+        (5, 120, 40, True, "RE", 1),
+        (3, 240, 80, False, "HS", 2),
+        (3, 200, 80, False, "HS", 1),
+        (3, 184, 80, False, "HS", 1),
+        (3, 184, 80, False, "HS", 1),
+        (3, 480, 112, True, "HS", 1),
+        (3, 672, 112, True, "HS", 1),
+        (5, 672, 160, True, "HS", 2),
+        (5, 960, 160, True, "HS", 1),
+        (5, 960, 160, True, "HS", 1),
+    )
 
     def __init__(self, num_classes: int = 1000):
         super().__init__()
@@ -92,8 +122,9 @@ class MobileNetV3Large(nn.Module):
             cin = cout
         layers.append(conv_bn_act(cin, 960, 1, act=nn.Hardswish))
         self.features = nn.Sequential(*layers)
-        self.classifier = nn.Sequential(nn.Linear(960, 1280), nn.Hardswish(), nn.Dropout(0.2),
-                                        nn.Linear(1280, num_classes))
+        self.classifier = nn.Sequential(
+            nn.Linear(960, 1280), nn.Hardswish(), nn.Dropout(0.2), nn.Linear(1280, num_classes)
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.classifier(torch.flatten(nn.functional.adaptive_avg_pool2d(self.features(x), 1), 1))

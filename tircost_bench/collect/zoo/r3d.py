@@ -16,7 +16,9 @@ def conv3d_bn(cin: int, cout: int, k, stride, pad, relu: bool = True) -> nn.Sequ
 class BasicBlock3d(nn.Module):
     def __init__(self, cin: int, cout: int, stride: int):
         super().__init__()
-        self.body = nn.Sequential(conv3d_bn(cin, cout, 3, stride, 1), conv3d_bn(cout, cout, 3, 1, 1, relu=False))
+        self.body = nn.Sequential(
+            conv3d_bn(cin, cout, 3, stride, 1), conv3d_bn(cout, cout, 3, 1, 1, relu=False)
+        )
         self.down = conv3d_bn(cin, cout, 1, stride, 0, relu=False) if stride != 1 or cin != cout else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -6,7 +6,9 @@ import torch
 from torch import nn
 
 
-def conv_bn(cin: int, cout: int, k: int, stride: int = 1, groups: int = 1, relu: bool = True) -> nn.Sequential:
+def conv_bn(
+    cin: int, cout: int, k: int, stride: int = 1, groups: int = 1, relu: bool = True
+) -> nn.Sequential:
     layers: list[nn.Module] = [
         nn.Conv2d(cin, cout, k, stride, k // 2, groups=groups, bias=False),
         nn.BatchNorm2d(cout),
@@ -49,7 +51,9 @@ class Bottleneck(nn.Module):
 
 
 class ResNet(nn.Module):
-    def __init__(self, block, layers: list[int], groups: int = 1, width_per_group: int = 64, num_classes: int = 1000):
+    def __init__(
+        self, block, layers: list[int], groups: int = 1, width_per_group: int = 64, num_classes: int = 1000
+    ):
         super().__init__()
         self.stem = nn.Sequential(conv_bn(3, 64, 7, 2), nn.MaxPool2d(3, 2, 1))
         stages, cin = [], 64

@@ -16,7 +16,9 @@ from torch.nn import functional as F
 
 class MLP(nn.Sequential):
     def __init__(self, dim: int, hidden: int, act: nn.Module | None = None):
-        super().__init__(nn.Linear(dim, hidden), act if act is not None else nn.GELU(), nn.Linear(hidden, dim))
+        super().__init__(
+            nn.Linear(dim, hidden), act if act is not None else nn.GELU(), nn.Linear(hidden, dim)
+        )
 
 
 class Attention(nn.Module):
@@ -49,8 +51,17 @@ class Attention(nn.Module):
 
 
 class Block(nn.Module):
-    def __init__(self, dim: int, heads: int, mlp: int, pre_norm: bool, eps: float = 1e-5, fused_qkv: bool = False,
-                 causal_len: int = 0, act: nn.Module | None = None):
+    def __init__(
+        self,
+        dim: int,
+        heads: int,
+        mlp: int,
+        pre_norm: bool,
+        eps: float = 1e-5,
+        fused_qkv: bool = False,
+        causal_len: int = 0,
+        act: nn.Module | None = None,
+    ):
         super().__init__()
         self.pre_norm = pre_norm
         self.attn = Attention(dim, heads, fused_qkv, causal_len)
@@ -68,7 +79,11 @@ class Block(nn.Module):
 class Bert(nn.Module):
     def __init__(self, layers: int, dim: int, heads: int, vocab: int = 30522, max_len: int = 512):
         super().__init__()
-        self.word, self.pos, self.tok_type = nn.Embedding(vocab, dim), nn.Embedding(max_len, dim), nn.Embedding(2, dim)
+        self.word, self.pos, self.tok_type = (
+            nn.Embedding(vocab, dim),
+            nn.Embedding(max_len, dim),
+            nn.Embedding(2, dim),
+        )
         self.ln = nn.LayerNorm(dim, eps=1e-12)
         self.blocks = nn.Sequential(*[Block(dim, heads, 4 * dim, False, 1e-12) for _ in range(layers)])
         self.pooler = nn.Linear(dim, dim)
@@ -81,11 +96,17 @@ class Bert(nn.Module):
 
 
 class GPT2(nn.Module):
-    def __init__(self, layers: int = 12, dim: int = 768, heads: int = 12, vocab: int = 50257, max_len: int = 1024):
+    def __init__(
+        self, layers: int = 12, dim: int = 768, heads: int = 12, vocab: int = 50257, max_len: int = 1024
+    ):
         super().__init__()
         self.wte, self.wpe = nn.Embedding(vocab, dim), nn.Embedding(max_len, dim)
-        self.blocks = nn.Sequential(*[Block(dim, heads, 4 * dim, True, 1e-5, True, max_len,
-                                            nn.GELU(approximate="tanh")) for _ in range(layers)])
+        self.blocks = nn.Sequential(
+            *[
+                Block(dim, heads, 4 * dim, True, 1e-5, True, max_len, nn.GELU(approximate="tanh"))
+                for _ in range(layers)
+            ]
+        )
         self.ln_f = nn.LayerNorm(dim)
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
@@ -94,8 +115,16 @@ class GPT2(nn.Module):
 
 
 class ViT(nn.Module):
-    def __init__(self, image: int = 224, patch: int = 16, layers: int = 12, dim: int = 768, heads: int = 12,
-                 mlp: int = 3072, num_classes: int = 1000):
+    def __init__(
+        self,
+        image: int = 224,
+        patch: int = 16,
+        layers: int = 12,
+        dim: int = 768,
+        heads: int = 12,
+        mlp: int = 3072,
+        num_classes: int = 1000,
+    ):
         super().__init__()
         self.patch = nn.Conv2d(3, dim, patch, patch)
         self.cls = nn.Parameter(torch.zeros(1, 1, dim))
@@ -116,6 +145,8 @@ SEQ_LEN = 128
 def build(name: str, batch: int) -> tuple[nn.Module, tuple[torch.Tensor, ...]]:
     if name == "vit_b16":
         return ViT().eval(), (torch.randn(batch, 3, 224, 224),)
-    model = {"bert_tiny": lambda: Bert(2, 128, 2), "bert_base": lambda: Bert(12, 768, 12), "gpt2": GPT2}[name]()
+    model = {"bert_tiny": lambda: Bert(2, 128, 2), "bert_base": lambda: Bert(12, 768, 12), "gpt2": GPT2}[
+        name
+    ]()
     vocab = model.word.num_embeddings if isinstance(model, Bert) else model.wte.num_embeddings
     return model.eval(), (torch.randint(0, vocab, (batch, SEQ_LEN), dtype=torch.int64),)

@@ -1,0 +1,127 @@
+"""The network (3 x conv + TopKPooling, mean+max readout, MLP head), batching and the losses.
+
+Module name is prefixed so it cannot collide with another submission's helper in sys.modules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from tircost_bench.representations.ast_graph import ProgramGraph
+from tircost_bench.representations.embeddings import EmbeddingTable
+
+
+@dataclass(frozen=True, eq=False)
+class PackedGraph:
+    """One graph as tensors: global token rows, standardized numeric features, undirected edges."""
+
+    tok: torch.Tensor  # int64 (N,)
+    num: torch.Tensor  # float32 (N, F)
+    edges: torch.Tensor  # int64 (2, 2E)
+
+
+@dataclass(frozen=True, eq=False)
+class Batch:
+    tok: torch.Tensor
+    num: torch.Tensor
+    edge_index: torch.Tensor
+    batch: torch.Tensor  # node -> graph in batch
+    n_graphs: int
+
+
+def pack(g: ProgramGraph, table: EmbeddingTable, mean: np.ndarray, std: np.ndarray) -> PackedGraph:
+    rows = table.index_of(g.vocab)[g.token_idx]
+    ei = g.edge_index
+    both = np.concatenate([ei, ei[::-1]], axis=1)  # reverse edges: messages flow both ways
+    num = (g.features - mean) / std
+    return PackedGraph(torch.from_numpy(rows), torch.from_numpy(num.astype(np.float32)), torch.from_numpy(both))
+
+
+def collate(graphs: Sequence[PackedGraph]) -> Batch:
+    sizes = [p.tok.numel() for p in graphs]
+    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    edges = torch.cat([p.edges + int(o) for p, o in zip(graphs, offsets)], dim=1)
+    batch = torch.repeat_interleave(torch.arange(len(graphs)), torch.tensor(sizes))
+    return Batch(torch.cat([p.tok for p in graphs]), torch.cat([p.num for p in graphs]), edges, batch,
+                 len(graphs))
+
+
+def feature_stats(graphs: Sequence[ProgramGraph]) -> tuple[np.ndarray, np.ndarray]:
+    """Per-feature mean/std over training nodes (numeric features have very different ranges)."""
+    x = np.concatenate([g.features for g in graphs]).astype(np.float64)
+    return x.mean(axis=0).astype(np.float32), np.maximum(x.std(axis=0), 1e-3).astype(np.float32)
+
+
+class GCNTopK(nn.Module):
+    def __init__(self, n_rows: int, emb_dim: int, n_num: int, hidden: int = 64, conv: str = "graph",
+                 layers: int = 3, ratio: float = 0.8, dropout: float = 0.1, freeze_embedding: bool = True):
+        super().__init__()
+        from torch_geometric.nn import GCNConv, GraphConv, TopKPooling
+
+        self.emb = nn.Embedding(n_rows, emb_dim)
+        self.emb.weight.requires_grad_(not freeze_embedding)
+        self.inp = nn.Sequential(nn.Linear(emb_dim + n_num, hidden), nn.ReLU())
+        if conv == "gcn":
+            self.convs = nn.ModuleList(GCNConv(hidden, hidden) for _ in range(layers))
+        elif conv == "graph":
+            self.convs = nn.ModuleList(GraphConv(hidden, hidden, aggr="mean") for _ in range(layers))
+        else:
+            raise ValueError(f"conv {conv!r}: use 'gcn' or 'graph'")
+        self.pools = nn.ModuleList(TopKPooling(hidden, ratio=ratio) for _ in range(layers))
+        self.head = nn.Sequential(nn.Linear(2 * hidden, hidden), nn.ReLU(), nn.Dropout(dropout),
+                                  nn.Linear(hidden, 1))
+
+    def forward(self, b: Batch) -> torch.Tensor:
+        from torch_geometric.nn import global_max_pool, global_mean_pool
+
+        x = self.inp(torch.cat([self.emb(b.tok), b.num], dim=1))
+        ei, batch = b.edge_index, b.batch
+        readout = 0.0
+        for conv, pool in zip(self.convs, self.pools):
+            x = F.relu(conv(x, ei)) + x  # residual: keeps leaf information through 3 layers
+            x, ei, _, batch, _, _ = pool(x, ei, None, batch)
+            readout = readout + torch.cat([global_mean_pool(x, batch, b.n_graphs),
+                                           global_max_pool(x, batch, b.n_graphs)], dim=1)
+        return self.head(readout).squeeze(-1)
+
+
+def task_z(log_lat: np.ndarray, task_ids: np.ndarray) -> np.ndarray:
+    """z-score of log latency within each task (never across tasks); a constant task gives 0."""
+    z = np.zeros_like(log_lat)
+    for t in np.unique(task_ids):
+        m = task_ids == t
+        v = log_lat[m]
+        z[m] = (v - v.mean()) / max(float(v.std()), 1e-3)
+    return z
+
+
+def pair_loss(pred: torch.Tensor, z: torch.Tensor, group: torch.Tensor, margin: float = 0.05) -> torch.Tensor:
+    """Logistic ranking loss over all pairs of the same task group whose targets differ by > margin."""
+    same = group[:, None] == group[None, :]
+    dz = z[:, None] - z[None, :]
+    mask = same & (dz > margin)  # i slower than j: want pred_i > pred_j
+    if not bool(mask.any()):
+        return pred.sum() * 0.0
+    dp = pred[:, None] - pred[None, :]
+    return F.softplus(-dp[mask]).mean()
+
+
+def task_batches(task_ids: np.ndarray, rng: np.random.Generator, per_task: int,
+                 tasks_per_batch: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Batches of (indices, group ids): chunks of `per_task` programs of one task, several tasks a batch."""
+    chunks: list[np.ndarray] = []
+    for t in np.unique(task_ids):
+        idx = rng.permutation(np.flatnonzero(task_ids == t))
+        chunks.extend(idx[i:i + per_task] for i in range(0, idx.size, per_task) if idx[i:i + per_task].size > 1)
+    order = rng.permutation(len(chunks))
+    out = []
+    for s in range(0, len(order), tasks_per_batch):
+        sel = [chunks[k] for k in order[s:s + tasks_per_batch]]
+        out.append((np.concatenate(sel), np.concatenate([np.full(c.size, j) for j, c in enumerate(sel)])))
+    return out

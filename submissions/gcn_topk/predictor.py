@@ -1,0 +1,210 @@
+"""GCN/GraphConv + TopKPooling over the scheduled TIR AST, trained on per-task z of log latency.
+
+Targets are z-scores of log latency *within each task*; the loss is Huber on z plus a pairwise logistic
+ranking loss over pairs of the same task (batches are groups of same-task programs). predict returns
+exp(z): a monotone map, so every ranking metric is exact, but the absolute scale is per-task relative
+(rmse_z then only reflects rank/shape, not the per-task mean or spread).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+import time
+import zlib
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from gcn_topk_model import GCNTopK, PackedGraph, collate, feature_stats, pack, pair_loss, task_batches, task_z
+from torch.nn import functional as F
+
+from tircost_bench.metrics import pairwise_accuracy
+from tircost_bench.predictors.interface import Predictor
+from tircost_bench.representations.ast_graph import GRAPH_VERSION, N_FEATURES, ProgramGraph, build_graphs
+from tircost_bench.representations.embeddings import EmbeddingTable, fit_embeddings, plot_embeddings
+from tircost_bench.representations.program import Program
+from tircost_bench.suite.loader import LabeledPrograms
+
+
+@dataclass
+class Config:
+    conv: str = "graph"  # "graph" (GraphConv) or "gcn" (GCNConv)
+    hidden: int = 64
+    layers: int = 3
+    pool_ratio: float = 0.8
+    dropout: float = 0.1
+    embedding: str = "word2vec"  # or "fasttext"
+    emb_dim: int = 16
+    freeze_embedding: bool = True
+    walks_per_graph: int = 8
+    walk_length: int = 16
+    lr: float = 2e-3
+    weight_decay: float = 1e-5
+    rank_weight: float = 1.0  # weight of the pairwise ranking loss next to Huber on z
+    per_task: int = 16  # programs of one task per group in a batch
+    tasks_per_batch: int = 8
+    max_epochs: int = 40
+    patience: int = 6
+    max_minutes: float = 10.0  # wall-clock cap of the training loop
+    threads: int = 1  # torch intra-op threads: on a shared 2-core box 2 threads ran 5-10x slower (spin waits)
+    graph_workers: int = 2  # processes for cold graph builds
+
+
+CHECKPOINT_FILES = ("model.pt", "config.json")
+
+
+class GCNTopKPredictor(Predictor):
+    def __init__(self, seed: int = 0, **parameters: Any) -> None:
+        super().__init__(seed=seed, **parameters)
+        unknown = set(parameters) - set(Config.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"gcn_topk: unknown parameters {sorted(unknown)}")
+        self.config = Config(**parameters)
+        self.table: EmbeddingTable | None = None
+        self.model: GCNTopK | None = None
+        self.mean = np.zeros(N_FEATURES, np.float32)
+        self.std = np.ones(N_FEATURES, np.float32)
+        self.history: list[dict[str, float]] = []
+        self.best_val: float = float("nan")
+
+    # --- helpers --------------------------------------------------------------------------------------
+    def _seed_all(self) -> None:
+        random.seed(self.seed)
+        np.random.seed(self.seed)
+        torch.manual_seed(self.seed)
+        torch.set_num_threads(self.config.threads)
+
+    def _graphs(self, programs: Sequence[Program]) -> list[ProgramGraph]:
+        return build_graphs(programs, workers=self.config.graph_workers)
+
+    def _pack(self, graphs: Sequence[ProgramGraph]) -> list[PackedGraph]:
+        assert self.table is not None
+        return [pack(g, self.table, self.mean, self.std) for g in graphs]
+
+    def _build_model(self) -> GCNTopK:
+        assert self.table is not None
+        c = self.config
+        model = GCNTopK(self.table.vectors.shape[0], self.table.dim, N_FEATURES, c.hidden, c.conv, c.layers,
+                        c.pool_ratio, c.dropout, c.freeze_embedding)
+        with torch.no_grad():
+            model.emb.weight.copy_(torch.from_numpy(self.table.vectors))
+        return model
+
+    def _predict_z(self, packed: Sequence[PackedGraph], batch_size: int = 512) -> np.ndarray:
+        assert self.model is not None
+        self.model.eval()
+        out = []
+        with torch.no_grad():
+            for s in range(0, len(packed), batch_size):
+                out.append(self.model(collate(packed[s:s + batch_size])).numpy())
+        return np.concatenate(out).astype(np.float64) if out else np.zeros(0)
+
+    @staticmethod
+    def _val_pairwise(z_pred: np.ndarray, latencies: np.ndarray, task_ids: np.ndarray) -> float:
+        scores = [pairwise_accuracy(latencies[task_ids == t], z_pred[task_ids == t]) for t in np.unique(task_ids)]
+        scores = [s for s in scores if np.isfinite(s)]
+        return float(np.mean(scores)) if scores else float("nan")
+
+    def _split_valid(self, train: LabeledPrograms, valid: LabeledPrograms) -> tuple[LabeledPrograms, LabeledPrograms]:
+        """Use `valid` when it has tasks; else hold out ~20% of train *tasks* (never random programs)."""
+        if len(valid):
+            return train, valid
+        tasks = np.unique(train.task_ids)
+        held = {t for t in tasks if zlib.crc32(f"{self.seed}:{t}".encode()) % 5 == 0} or {tasks[-1]}
+        if len(held) == len(tasks):
+            held = {tasks[-1]}
+        m = np.isin(train.task_ids, list(held))
+        pick = lambda mask: LabeledPrograms([p for p, k in zip(train.programs, mask) if k], train.latencies[mask])
+        return pick(~m), pick(m)
+
+    # --- Predictor API -------------------------------------------------------------------------------
+    def fit(self, train: LabeledPrograms, valid: LabeledPrograms) -> None:
+        c = self.config
+        self._seed_all()
+        train, valid = self._split_valid(train, valid)
+        t0 = time.perf_counter()
+        g_train = self._graphs(train.programs)
+        g_valid = self._graphs(valid.programs)
+        t_graph = time.perf_counter() - t0
+        self.table = fit_embeddings(g_train, c.embedding, c.emb_dim, self.seed, c.walks_per_graph, c.walk_length)
+        self.mean, self.std = feature_stats(g_train)
+        p_train, p_valid = self._pack(g_train), self._pack(g_valid)
+        tid_train, tid_valid = train.task_ids, valid.task_ids
+        z = torch.from_numpy(task_z(np.log(train.latencies), tid_train).astype(np.float32))
+
+        self.model = self._build_model()
+        params = [p for p in self.model.parameters() if p.requires_grad]
+        opt = torch.optim.Adam(params, lr=c.lr, weight_decay=c.weight_decay)
+        rng = np.random.default_rng(self.seed)
+        best_state, best, bad = None, -np.inf, 0
+        t_train = time.perf_counter()
+        for epoch in range(c.max_epochs):
+            self.model.train()
+            losses = []
+            for idx, groups in task_batches(tid_train, rng, c.per_task, c.tasks_per_batch):
+                pred = self.model(collate([p_train[i] for i in idx]))
+                target = z[idx]
+                loss = F.huber_loss(pred, target, delta=1.0) + c.rank_weight * pair_loss(
+                    pred, target, torch.from_numpy(groups))
+                opt.zero_grad()
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(params, 5.0)
+                opt.step()
+                losses.append(float(loss.detach()))
+            val = self._val_pairwise(self._predict_z(p_valid), valid.latencies, tid_valid)
+            self.history.append({"epoch": epoch, "loss": float(np.mean(losses)) if losses else float("nan"),
+                                 "val_pairwise": val, "seconds": time.perf_counter() - t_train})
+            if not np.isfinite(val) or val > best:
+                best, bad = (val if np.isfinite(val) else best), 0
+                best_state = copy.deepcopy(self.model.state_dict())
+            else:
+                bad += 1
+            if bad >= c.patience or time.perf_counter() - t_train > 60 * c.max_minutes:
+                break
+        if best_state is not None:
+            self.model.load_state_dict(best_state)
+        self.best_val = float(best) if np.isfinite(best) else float("nan")
+        self.timing = {"graphs_s": t_graph, "train_s": time.perf_counter() - t_train,
+                       "n_train": len(train), "n_valid": len(valid)}
+
+    def predict(self, programs: Sequence[Program]) -> np.ndarray:
+        if self.model is None:
+            raise RuntimeError("gcn_topk: fit or load first")
+        torch.set_num_threads(self.config.threads)
+        z = self._predict_z(self._pack(self._graphs(programs)))
+        return np.exp(np.clip(z, -30.0, 30.0)).astype(np.float64)  # monotone: per-task order is kept
+
+    def save(self, directory: Path) -> None:
+        if self.model is None or self.table is None:
+            raise RuntimeError("gcn_topk: nothing to save, fit first")
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        torch.save(self.model.state_dict(), directory / "model.pt")
+        self.table.save(directory)
+        meta = {"config": asdict(self.config), "seed": self.seed, "graph_version": GRAPH_VERSION,
+                "feature_mean": self.mean.tolist(), "feature_std": self.std.tolist(),
+                "best_val_pairwise": self.best_val, "history": self.history,
+                "timing": getattr(self, "timing", {})}
+        (directory / "config.json").write_text(json.dumps(meta, indent=1))
+        plot_embeddings(self.table, directory / "embedding.png")
+
+    def load(self, directory: Path) -> None:
+        directory = Path(directory)
+        meta = json.loads((directory / "config.json").read_text())
+        if meta.get("graph_version") != GRAPH_VERSION:
+            raise ValueError(f"{directory}: trained on AST graphs v{meta.get('graph_version')}, "
+                             f"this code builds v{GRAPH_VERSION}; retrain")
+        self.config = Config(**meta["config"])
+        self.mean = np.asarray(meta["feature_mean"], np.float32)
+        self.std = np.asarray(meta["feature_std"], np.float32)
+        self.best_val = float(meta.get("best_val_pairwise", float("nan")))
+        self.history = meta.get("history", [])
+        self.table = EmbeddingTable.load(directory)
+        self.model = self._build_model()
+        self.model.load_state_dict(torch.load(directory / "model.pt", weights_only=True))
+        self.model.eval()

@@ -1,0 +1,30 @@
+"""Deliberately faulty submission (tests/test_reliability_submissions.py): predict opens the suite's measurements file (and hides the refusal)."""
+
+import os
+
+import numpy as np
+
+from tircost_bench.predictors.interface import Predictor
+
+
+class Model(Predictor):
+    trainable = property(lambda self: False)
+
+    def fit(self, train, valid):
+        pass
+
+    def save(self, directory):
+        pass
+
+    def load(self, directory):
+        pass
+
+    def predict(self, programs):
+        import lzma
+        path = os.path.join(os.environ['TIRCOST_FAULTY_SUITE'], 'measurements.jsonl.xz')
+        try:
+            with lzma.open(path, 'rt') as f:
+                f.read()
+        except Exception:  # noqa: BLE001, S110 - hides the refusal on purpose
+            pass
+        return np.ones(len(programs))

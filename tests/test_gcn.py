@@ -1,0 +1,68 @@
+"""gcn_topk on the mini suite: embeddings from given graphs only, fit/predict/save/load round trip."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import test_ast_graph as shared
+
+from tircost_bench.predictors.submission import load_submission
+from tircost_bench.representations import ast_graph as ag
+from tircost_bench.representations.embeddings import EmbeddingTable, fit_embeddings, random_walks
+
+mini_suite, cache, fresh = shared.mini_suite, shared.cache, shared.fresh  # shared fixtures
+SUBMISSION = Path(__file__).resolve().parents[1] / "submissions" / "gcn_topk"
+SMALL = {"hidden": 16, "max_epochs": 2, "graph_workers": 1, "threads": 1}
+
+
+def _graphs_by_task(suite) -> dict[str, list[ag.ProgramGraph]]:  # type: ignore[no-untyped-def]
+    out: dict[str, list[ag.ProgramGraph]] = {}
+    for p in suite.programs_of("train"):
+        out.setdefault(p.task_id, []).append(ag.program_graph(p))
+    return out
+
+
+@pytest.mark.parametrize("kind", ["word2vec", "fasttext"])
+def test_embeddings_only_from_given_graphs(mini_suite, cache: Path, kind: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    by_task = _graphs_by_task(mini_suite)
+    tasks = sorted(by_task, key=lambda t: -len({tok for g in by_task[t] for tok in g.vocab}))
+    train = by_task[tasks[-1]]  # the task with the fewest distinct tokens
+    table = fit_embeddings(train, kind=kind, dim=8, seed=3)
+    assert set(table.tokens) == {t for g in train for t in g.vocab}
+    assert table.vectors.shape == (len(table.tokens) + 1, 8) and np.isfinite(table.vectors).all()
+    unseen = {t for t in by_task[tasks[0]][0].vocab} - set(table.tokens)
+    rows = table.index_of(sorted(unseen) + ["NoSuchNode:x"])
+    assert rows[-1] == table.oov_index and (rows < len(table.vectors)).all()
+    again = fit_embeddings(train, kind=kind, dim=8, seed=3)
+    np.testing.assert_array_equal(table.vectors, again.vectors)  # seeded, process-independent
+    table.save(tmp_path)
+    loaded = EmbeddingTable.load(tmp_path)
+    assert loaded.tokens == table.tokens and np.array_equal(loaded.vectors, table.vectors)
+    walks = random_walks(train, walks_per_graph=2, walk_length=5, seed=0)
+    assert len(walks) == 2 * len(train) and all(len(w) == 5 for w in walks)
+
+
+@pytest.mark.parametrize("conv", ["graph", "gcn"])
+def test_fit_predict_save_load(mini_suite, cache: Path, tmp_path: Path, conv: str) -> None:  # type: ignore[no-untyped-def]
+    sub = load_submission(SUBMISSION)
+    model = sub.predictor_class()(seed=1, **{**sub.meta.parameters, **SMALL, "conv": conv})
+    model.fit(mini_suite.labeled("train"), mini_suite.labeled("val"))
+    programs = [fresh(p) for p in mini_suite.programs_of("train")]
+    pred = model.predict(programs)
+    assert pred.dtype == np.float64 and pred.shape == (len(programs),)
+    assert np.isfinite(pred).all() and (pred > 0).all()
+    ckpt = tmp_path / "ckpt"
+    model.save(ckpt)
+    assert (ckpt / "embedding.png").stat().st_size > 0 and (ckpt / "embedding.npy").exists()
+    other = sub.predictor_class()(seed=1, **{**sub.meta.parameters, **SMALL})
+    other.load(ckpt)
+    assert other.config.conv == conv
+    np.testing.assert_array_equal(other.predict([fresh(p) for p in programs]), pred)
+
+
+def test_unknown_parameter_is_refused() -> None:
+    sub = load_submission(SUBMISSION)
+    with pytest.raises(ValueError, match="unknown parameters"):
+        sub.predictor_class()(seed=0, hiden=3)

@@ -1,0 +1,172 @@
+"""MetaSchedule PerStoreFeature per Program: (n_stores, 164) float32, memoized and cached on disk per suite.
+
+Costs per program on one free core (conv2d tasks, TVM 0.27): replaying the trace ~10 ms, extracting ~7 ms.
+So featurizing is the slow part of every feature-based predictor, hence two caches:
+- in memory, per Program (`Program.cached`), which also serves search-time programs (uid < 0);
+- on disk, one .npz per suite under cache_dir()/features/<suite sha256>/, keyed by program uid, so a
+  second evaluation of the same suite does not featurize again.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tircost_bench.paths import cache_dir
+from tircost_bench.representations.program import Program, Workload
+
+N_FEATURES = 164
+MEMO_KEY = "per_store_feature"
+_CACHE_VERSION = "psf-v1"  # bump when the extractor settings or the file layout change
+
+_SUITES: dict[str, Any] = {}  # sha256 -> Suite explicitly registered through use_suite
+_DISK: dict[str, dict[int, np.ndarray]] = {}  # sha256 -> uid -> features, as read from / written to disk
+
+
+def cheap_context(workload: Workload, num_threads: int = 2) -> Any:
+    """A TuneContext holding only mod + target: all PerStoreFeature and XGBModel read.
+
+    TuneContext.__init__ imports tvm.s_tir.tensor_intrin (~20 s, gotcha G1) and initializes a space
+    generator and search strategy we never use; calling the FFI constructor directly skips both (~2 ms).
+    """
+    import tvm
+    import tvm.s_tir.meta_schedule as ms
+    from tvm.s_tir.meta_schedule import _ffi_api
+    from tvm.s_tir.meta_schedule.logging import get_logger, get_logging_func
+
+    ctx = ms.TuneContext.__new__(ms.TuneContext)
+    ctx.__init_handle_by_constructor__(
+        _ffi_api.TuneContext, workload.mod, tvm.target.Target(workload.target_json), None, None,
+        workload.task_id, num_threads, -1, get_logging_func(get_logger(__name__)),
+    )
+    return ctx
+
+
+def _extract(workload: Workload, candidates: list[Any], num_threads: int) -> list[np.ndarray]:
+    import tvm.s_tir.meta_schedule as ms
+
+    extractor = ms.feature_extractor.PerStoreFeature()  # stock settings: what XGBModel uses
+    out = extractor.extract_from(cheap_context(workload, num_threads), candidates)
+    return [np.asarray(x.numpy(), dtype=np.float32) for x in out]
+
+
+def workload_features(workload: Workload, num_threads: int = 2) -> np.ndarray:
+    """PerStoreFeature of the *unscheduled* workload: a schedule-independent description of the task."""
+    import tvm.s_tir.meta_schedule as ms
+    from tvm.s_tir import Schedule
+
+    cand = ms.MeasureCandidate(Schedule(workload.mod), [])
+    return _extract(workload, [cand], num_threads)[0]
+
+
+# ----------------------------------------------------------------------------------------- disk cache
+
+
+def use_suite(suite: Any) -> None:
+    """Make `suite`'s programs find its disk cache (suites from load_suite are found automatically)."""
+    _SUITES[suite.sha256] = suite
+
+
+def _known_suites() -> Iterable[Any]:
+    from tircost_bench.suite import loader
+
+    yield from _SUITES.values()
+    yield from loader._LOADED.values()  # the memo of load_suite: the suites a process evaluates
+
+
+def _suite_of(program: Program) -> str | None:
+    """The sha256 of the suite that owns this very object (uids are only unique within a suite)."""
+    if program.uid < 0:
+        return None
+    for suite in _known_suites():
+        if suite.programs.get(program.uid) is program:
+            return str(suite.sha256)
+    return None
+
+
+def cache_file(suite_sha256: str) -> Path:
+    return cache_dir() / "features" / suite_sha256 / f"{_CACHE_VERSION}.npz"
+
+
+def _read(path: Path) -> dict[int, np.ndarray]:
+    if not path.exists():
+        return {}
+    try:
+        with np.load(path) as z:
+            uids, offsets, data = z["uids"], z["offsets"], z["data"]
+    except (OSError, ValueError, KeyError):  # a torn or foreign file: featurize again, rewrite it
+        return {}
+    return {int(u): data[offsets[i]:offsets[i + 1]] for i, u in enumerate(uids)}
+
+
+def _write(path: Path, table: dict[int, np.ndarray]) -> None:
+    """Rows of all programs stacked + offsets; written to a temp file then renamed (readers never see half)."""
+    uids = np.array(sorted(table), dtype=np.int64)
+    arrays = [table[int(u)] for u in uids]
+    offsets = np.zeros(len(arrays) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([a.shape[0] for a in arrays])
+    data = np.concatenate(arrays) if arrays else np.zeros((0, N_FEATURES), np.float32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp.npz")
+    with os.fdopen(fd, "wb") as f:
+        np.savez(f, uids=uids, offsets=offsets, data=data)
+    os.chmod(tmp, 0o644)  # mkstemp makes it 0600
+    os.replace(tmp, path)
+
+
+def _disk_table(sha: str) -> dict[int, np.ndarray]:
+    if sha not in _DISK:
+        _DISK[sha] = _read(cache_file(sha))
+    return _DISK[sha]
+
+
+# ----------------------------------------------------------------------------------------- public API
+
+
+def per_store_features(programs: Sequence[Program], num_threads: int = 2) -> list[np.ndarray]:
+    """(n_stores, 164) float32 per program; computed in bulk, one extractor call per task."""
+    # A mutable box in the Program memo: lets us test "already computed?" through the public cached().
+    boxes: list[list[Any]] = [p.cached(MEMO_KEY, lambda _: [None]) for p in programs]
+    suite_of: dict[int, str | None] = {}
+    for i, p in enumerate(programs):
+        if boxes[i][0] is None:
+            suite_of[i] = sha = _suite_of(p)
+            if sha is not None:
+                boxes[i][0] = _disk_table(sha).get(p.uid)
+
+    todo = [i for i, b in enumerate(boxes) if b[0] is None]
+    by_workload: dict[int, list[int]] = {}
+    for i in todo:  # one extractor call per workload object (= task)
+        by_workload.setdefault(id(programs[i].workload), []).append(i)
+    dirty: set[str] = set()
+    for idx in by_workload.values():
+        feats = _extract(programs[idx[0]].workload, [programs[i].measure_candidate() for i in idx], num_threads)
+        for i, f in zip(idx, feats):
+            boxes[i][0] = f
+            sha = suite_of.get(i)
+            if sha is not None:
+                _disk_table(sha)[programs[i].uid] = f
+                dirty.add(sha)
+    for sha in dirty:
+        table = _disk_table(sha)
+        table.update({u: f for u, f in _read(cache_file(sha)).items() if u not in table})  # other writers
+        _write(cache_file(sha), table)
+    return [b[0] for b in boxes]
+
+
+def warm_suite(suite: Any, splits: Sequence[str] = ("train", "val", "test")) -> int:
+    """Featurize every program of `suite` into its disk cache (e.g. once after a suite lands); returns count."""
+    use_suite(suite)
+    programs = [p for s in splits for p in suite.programs_of(s)]
+    per_store_features(programs)
+    return len(programs)
+
+
+def clear_memory_cache() -> None:
+    """Forget disk tables read by this process (tests; benchmarks of a cold cache)."""
+    _DISK.clear()

@@ -1,0 +1,156 @@
+"""Search curves: a measure callback that timestamps every measured batch, and the curve math.
+
+A model's search yields *events*, one per measured batch: (elapsed seconds, trials so far, task, best mean
+latency of that task so far). A network's curve is the estimated network latency
+    sum over its tasks of weight x best latency so far
+and is **left empty until every task of the network has at least one valid measurement** (no guessing
+for unmeasured tasks, no back-filling with a later measurement): its first point is where the curve first
+becomes defined. From there it is monotone non-increasing, since each task's best only decreases.
+MetaSchedule's schedulers (gradient and round-robin alike) give every task one batch before any second
+one, so a budget of at least `tasks x per_iter` trials defines every curve.
+
+`trials` counts every candidate handed to the runner, over all tasks of the search (failed builds and
+runs included), which is what a search budget counts.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
+
+
+@dataclass
+class Curve:
+    seconds: list[float] = field(default_factory=list)
+    trials: list[int] = field(default_factory=list)
+    latency: list[float] = field(default_factory=list)
+
+    def add(self, seconds: float, trials: int, latency: float) -> None:
+        self.seconds.append(float(seconds))
+        self.trials.append(int(trials))
+        self.latency.append(float(latency))
+
+    @property
+    def final(self) -> float | None:
+        return self.latency[-1] if self.latency else None
+
+    def to_json(self) -> dict[str, list]:
+        return {"seconds": self.seconds, "trials": self.trials, "latency": self.latency}
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Sequence]) -> "Curve":
+        return cls(list(d["seconds"]), list(d["trials"]), list(d["latency"]))
+
+
+@dataclass(frozen=True)
+class Event:
+    """One measured batch of one task."""
+
+    seconds: float  # since the search started
+    trials: int  # candidates measured so far, all tasks
+    task: str
+    best: float  # the task's best mean latency so far (inf while none valid)
+
+
+def network_curve(events: Sequence[Event], weights: Mapping[str, float]) -> Curve:
+    """sum(weight x best) over the network's tasks, from the first event where all of them are measured."""
+    best: dict[str, float] = {}
+    curve = Curve()
+    for ev in events:
+        if ev.task in weights and math.isfinite(ev.best):
+            best[ev.task] = min(best.get(ev.task, math.inf), ev.best)
+        if weights and all(t in best for t in weights):
+            value = sum(w * best[t] for t, w in weights.items())
+            if curve.latency and value == curve.latency[-1] and ev.task not in weights:
+                continue  # other networks' batches: keep the curve short, the step function is unchanged
+            curve.add(ev.seconds, ev.trials, value)
+    return curve
+
+
+def _first_reaching(curve: Curve, target: float, rtol: float) -> int | None:
+    for i, lat in enumerate(curve.latency):
+        if lat <= target * (1.0 + rtol):
+            return i
+    return None
+
+
+def time_to_reference(curve: Curve, reference: float | None, rtol: float = 1e-9) -> float | None:
+    """Search seconds until the curve first reaches `reference` latency (None if it never does)."""
+    if reference is None or not math.isfinite(reference):
+        return None
+    i = _first_reaching(curve, reference, rtol)
+    return None if i is None else curve.seconds[i]
+
+
+def trials_to_reference(curve: Curve, reference: float | None, rtol: float = 1e-9) -> int | None:
+    if reference is None or not math.isfinite(reference):
+        return None
+    i = _first_reaching(curve, reference, rtol)
+    return None if i is None else curve.trials[i]
+
+
+def curve_metrics(curves: Mapping[str, Curve], reference_model: str | None) -> dict[str, dict[str, Any]]:
+    """Per model: final latency (at equal budget), time/trials to the reference's final latency, speed-up.
+
+    The reference is the stock XGBModel's curve: `speed_up` = the seconds the reference took to reach its
+    own final latency / the seconds this model took to reach it (> 1: faster than stock; None: never).
+    """
+    ref = curves.get(reference_model) if reference_model else None
+    target = ref.final if ref is not None else None
+    ref_time = time_to_reference(ref, target) if ref is not None else None
+    out: dict[str, dict[str, Any]] = {}
+    for name, curve in curves.items():
+        ttr = time_to_reference(curve, target)
+        out[name] = {
+            "final_latency": curve.final,
+            "final_seconds": curve.seconds[-1] if curve.seconds else None,
+            "final_trials": curve.trials[-1] if curve.trials else None,
+            "reference_latency": target,
+            "time_to_reference": ttr,
+            "trials_to_reference": trials_to_reference(curve, target),
+            "speed_up": (ref_time / ttr) if (ref_time is not None and ttr) else None,
+        }
+    return out
+
+
+def make_recorder(task_names: Sequence[str], on_batch: Callable[["Event", int], None] | None = None) -> Any:
+    """A MeasureCallback that appends an Event per measured batch to `.events` (the clock starts at
+    `.start()`); `on_batch(event, trials)` is called after each, e.g. to drive a progress bar."""
+    from tvm.ir.utils import derived_object
+    from tvm.s_tir.meta_schedule.measure_callback import PyMeasureCallback
+
+    from tircost_bench.search.builder import remove_artifact
+
+    @derived_object
+    class CurveRecorder(PyMeasureCallback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.events: list[Event] = []
+            self.best: dict[str, float] = {}
+            self.trials = 0
+            self.t0 = time.perf_counter()
+
+        def start(self) -> None:
+            self.t0 = time.perf_counter()
+
+        def apply(self, task_scheduler: Any, task_id: int, measure_candidates: Any, builder_results: Any,
+                  runner_results: Any) -> None:
+            now = time.perf_counter() - self.t0
+            task = task_names[int(task_id)]
+            best = self.best.get(task, math.inf)
+            for b, r in zip(builder_results, runner_results):
+                secs = [float(x) for x in (r.run_secs or [])]
+                if b.error_msg is None and r.error_msg is None and secs and all(map(math.isfinite, secs)):
+                    best = min(best, sum(secs) / len(secs))
+            self.best[task] = best
+            for b in builder_results:  # the default callbacks delete the file; the folder is ours
+                remove_artifact(b.artifact_path)
+            self.trials += len(measure_candidates)
+            ev = Event(now, self.trials, task, best)
+            self.events.append(ev)
+            if on_batch is not None:
+                on_batch(ev, self.trials)
+
+    return CurveRecorder()
