@@ -124,6 +124,7 @@ def main() -> None:
                                    rpc=RPCSettings("127.0.0.1", port, KEY, max_workers=n))
             collector = Collector(Path(tempfile.mkdtemp()), config)
             try:
+                collector._run_programs(_programs(n, args.size))  # warm-up: each server's first session
                 progs = _programs(args.programs, args.size)
                 start = time.perf_counter()
                 results = []

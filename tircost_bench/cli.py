@@ -250,7 +250,8 @@ def search(
             lat = m["final_latency"]
             typer.echo(f"{nid} {model}: final {'–' if lat is None else f'{lat * 1e3:.3f} ms'}, "
                        f"time to reference {m['time_to_reference']}, speed-up {m['speed_up']}")
-    typer.echo(f"results: {saved['results']}" + (f" (mlflow run {saved['mlflow_run_id']})" if saved["mlflow_run_id"] else ""))
+    run_id = saved["mlflow_run_id"]
+    typer.echo(f"results: {saved['results']}" + (f" (mlflow run {run_id})" if run_id else ""))
 
 
 def main() -> None:  # pragma: no cover

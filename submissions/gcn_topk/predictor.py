@@ -48,8 +48,8 @@ class Config:
     rank_weight: float = 1.0  # weight of the pairwise ranking loss next to Huber on z
     per_task: int = 16  # programs of one task per group in a batch
     tasks_per_batch: int = 8
-    max_epochs: int = 40
-    patience: int = 6
+    max_epochs: int = 60
+    patience: int = 12
     max_minutes: float = 10.0  # wall-clock cap of the training loop
     threads: int = 1  # torch intra-op threads: on a shared 2-core box 2 threads ran 5-10x slower (spin waits)
     graph_workers: int = 2  # processes for cold graph builds

@@ -23,8 +23,9 @@ class CampaignError(RuntimeError):
     """A work folder that cannot be continued as asked (settings or hardware differ)."""
 
 
-def select_tasks(tasks: list, max_tasks: int | None, held_out: Sequence[str]) -> list:
-    """Every task of a held-out network (so test networks are complete), then others in hash order."""
+def select_tasks(tasks: list, max_tasks: int | None, held_out: Sequence[str], test_fraction: float = 0.4) -> list:
+    """Up to `max_tasks` tasks in hash order (a fixed pseudo-random pick that mixes networks), of which at
+    most `test_fraction` come from held-out networks, so both training and testing get enough tasks."""
     from tircost_bench.suite.splits import base_network
 
     def is_test(t: Any) -> bool:
@@ -33,7 +34,7 @@ def select_tasks(tasks: list, max_tasks: int | None, held_out: Sequence[str]) ->
     ordered = sorted(tasks, key=lambda t: hashlib.sha256(t.info.task_id.encode()).hexdigest())
     if max_tasks is None:
         return ordered
-    test = [t for t in ordered if is_test(t)]
+    test = [t for t in ordered if is_test(t)][: round(max_tasks * test_fraction)]
     others = [t for t in ordered if not is_test(t)][: max(0, max_tasks - len(test))]
     chosen = {t.info.task_id for t in test + others}
     return [t for t in ordered if t.info.task_id in chosen]  # hash order mixes test and train tasks

@@ -56,6 +56,9 @@ def make_runner(settings: MeasureSettings, rpc: RPCSettings | None = None) -> An
         tracker_key=rpc.device_key,
         session_timeout_sec=int(settings.timeout_sec),
     )
+    # Fail fast with TVM's own message naming tracker and key: with no server under the key, every
+    # RPCRunner request would wait in the tracker's queue forever.
+    config.count_num_servers(allow_missing=False)
     return RPCRunner(
         rpc_config=config,
         evaluator_config=settings.evaluator_config(),

@@ -26,7 +26,7 @@ import numpy as np
 from tircost_bench.paths import cache_dir
 from tircost_bench.representations.program import Program
 
-GRAPH_VERSION = 1  # bump whenever tokens, features or edges change: it is part of every cache key
+GRAPH_VERSION = 2  # bump whenever tokens, features or edges change: it is part of every cache key
 
 EDGE_AST, EDGE_VAR, EDGE_FLOW = 0, 1, 2
 FEATURES = (
@@ -42,6 +42,12 @@ FEATURES = (
 )
 N_FEATURES = len(FEATURES)
 _FOR_KINDS = ("serial", "parallel", "vectorized", "unrolled", "thread")
+
+
+def _log2(x: float) -> float:
+    """log2(1 + |x|), finite: max-pool inits are -inf and would poison every feature statistic."""
+    x = abs(x)
+    return math.log2(1.0 + x) if x < 1e38 else 128.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -107,7 +113,7 @@ class _Builder:
     def on_int(self, v: Any, visitor: Any) -> None:
         if self.stack:
             row = self.feat[self.stack[-1]]
-            row[4] = max(row[4], math.log2(1.0 + abs(v.value)))
+            row[4] = max(row[4], _log2(v.value))
             row[5] += 0.25
 
     def on_var(self, v: Any, visitor: Any) -> None:
@@ -122,7 +128,7 @@ class _Builder:
 
     def on_float(self, v: Any, visitor: Any) -> None:
         i = self.node("FloatImm:" + str(v.ty))
-        self.feat[i][4] = math.log2(1.0 + abs(v.value))
+        self.feat[i][4] = _log2(v.value)
 
     def on_for(self, v: Any, visitor: Any) -> None:
         kind = _FOR_KINDS[int(v.kind)]
@@ -334,29 +340,66 @@ def program_graph(program: Program, use_disk: bool = True) -> ProgramGraph:
     return program.cached(CACHE_KEY, compute)
 
 
-# --- bulk builds over a process pool ------------------------------------------------------------------
+# --- bulk builds over worker processes --------------------------------------------------------------
+# Workers are plain `python -c` subprocesses fed by pickles on stdin: multiprocessing's spawn would
+# re-import the caller's __main__ (a script without a main guard then forks itself recursively), and fork
+# after torch/TVM have started threads is unsafe.
 
-_WORKER_WORKLOADS: dict[str, Any] = {}
+_WORKER_CMD = "from tircost_bench.representations.ast_graph import _serve; _serve()"
 
 
-def _init_worker(workloads: dict[str, tuple[str, list[Any], dict[str, Any]]]) -> None:
-    # Workload lines are large (the whole IRModule, ~100 KB): sent once per worker, not once per job.
+def _serve() -> None:
+    """Worker entry: stdin (workloads, jobs) -> stdout [ProgramGraph], writing the disk cache as it goes."""
+    import sys
+
     from tircost_bench.representations.program import Workload
 
-    _WORKER_WORKLOADS.update({k: Workload(*v) for k, v in workloads.items()})
+    workloads, jobs = pickle.load(sys.stdin.buffer)
+    decoded = {k: Workload(*v) for k, v in workloads.items()}  # decoded lazily, once per task
+    out = []
+    for wkey, task_id, trace, key, use_disk in jobs:
+        g = build_graph(Program(-1, task_id, (), decoded[wkey], [trace, None]))
+        if use_disk:
+            _write_cached(key, g)
+        out.append(g)
+    pickle.dump(out, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _worker_build(args: tuple[str, str, list[Any], str, bool]) -> ProgramGraph:
-    wkey, task_id, trace, key, use_disk = args
-    g = build_graph(Program(-1, task_id, (), _WORKER_WORKLOADS[wkey], [trace, None]))
-    if use_disk:
-        _write_cached(key, g)
-    return g
+def _build_in_workers(programs: list[Program], keys: list[str], use_disk: bool, workers: int) -> list[ProgramGraph]:
+    import subprocess
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    order = sorted(range(len(programs)), key=lambda i: str(programs[i].workload._line[0]))  # task locality
+    shards = [order[k * len(order) // workers:(k + 1) * len(order) // workers] for k in range(workers)]
+    payloads = []
+    for shard in shards:
+        workloads, jobs = {}, []
+        for i in shard:
+            p = programs[i]
+            wkey = str(p.workload._line[0])
+            workloads.setdefault(wkey, (p.workload.task_id, p.workload._line, p.workload.target_json))
+            jobs.append((wkey, p.task_id, p.trace_json, keys[i], use_disk))
+        payloads.append(pickle.dumps((workloads, jobs), protocol=pickle.HIGHEST_PROTOCOL))
+
+    def run(payload: bytes) -> list[ProgramGraph]:
+        proc = subprocess.run([sys.executable, "-c", _WORKER_CMD], input=payload, stdout=subprocess.PIPE,
+                              check=False, env={**os.environ, "OMP_NUM_THREADS": "1"})
+        if proc.returncode != 0:
+            raise RuntimeError(f"AST graph worker failed with exit code {proc.returncode} (its stderr is above)")
+        return pickle.loads(proc.stdout)
+
+    out: list[ProgramGraph | None] = [None] * len(programs)
+    with ThreadPoolExecutor(workers) as pool:
+        for shard, graphs in zip(shards, pool.map(run, payloads)):
+            for i, g in zip(shard, graphs):
+                out[i] = g
+    return out  # type: ignore[return-value]
 
 
 def build_graphs(programs: Sequence[Program], workers: int = 2, use_disk: bool = True,
                  min_parallel: int = 512) -> list[ProgramGraph]:
-    """Graphs of many programs: memo, then disk cache, then replay (in `workers` spawned processes)."""
+    """Graphs of many programs: memo, then disk cache, then replay (in `workers` processes if many)."""
     out: list[ProgramGraph | None] = [None] * len(programs)
     todo: list[int] = []
     keys: dict[int, str] = {}
@@ -370,24 +413,14 @@ def build_graphs(programs: Sequence[Program], workers: int = 2, use_disk: bool =
         else:
             out[i] = p._cache[CACHE_KEY] = g
     if workers > 1 and len(todo) >= min_parallel:
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
-
-        # spawn, not fork: TVM's runtime threads do not survive a fork safely.
-        workloads = {}
-        for i in todo:
-            wl = programs[i].workload
-            workloads.setdefault(str(wl._line[0]), (wl.task_id, wl._line, wl.target_json))
-        jobs = [(str(programs[i].workload._line[0]), programs[i].task_id, programs[i].trace_json,
-                 keys.get(i, ""), use_disk) for i in todo]
-        with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"), initializer=_init_worker,
-                                 initargs=(workloads,)) as pool:
-            for i, g in zip(todo, pool.map(_worker_build, jobs, chunksize=16)):
-                out[i] = programs[i]._cache[CACHE_KEY] = g
+        built = _build_in_workers([programs[i] for i in todo], [keys.get(i, "") for i in todo], use_disk, workers)
     else:
+        built = []
         for i in todo:
             g = build_graph(programs[i])
             if use_disk:
                 _write_cached(keys[i], g)
-            out[i] = programs[i]._cache[CACHE_KEY] = g
+            built.append(g)
+    for i, g in zip(todo, built):
+        out[i] = programs[i]._cache[CACHE_KEY] = g
     return out  # type: ignore[return-value]

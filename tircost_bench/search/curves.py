@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 
 @dataclass
@@ -40,7 +41,7 @@ class Curve:
         return {"seconds": self.seconds, "trials": self.trials, "latency": self.latency}
 
     @classmethod
-    def from_json(cls, d: Mapping[str, Sequence]) -> "Curve":
+    def from_json(cls, d: Mapping[str, Sequence]) -> Curve:
         return cls(list(d["seconds"]), list(d["trials"]), list(d["latency"]))
 
 
@@ -115,7 +116,7 @@ def curve_metrics(curves: Mapping[str, Curve], reference_model: str | None) -> d
     return out
 
 
-def make_recorder(task_names: Sequence[str], on_batch: Callable[["Event", int], None] | None = None) -> Any:
+def make_recorder(task_names: Sequence[str], on_batch: Callable[[Event, int], None] | None = None) -> Any:
     """A MeasureCallback that appends an Event per measured batch to `.events` (the clock starts at
     `.start()`); `on_batch(event, trials)` is called after each, e.g. to drive a progress bar."""
     from tvm.ir.utils import derived_object

@@ -7,8 +7,9 @@ and rounding. Rows are per (network, model); the references appear once per (bud
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from tircost_bench.paths import leaderboard_dir
 
@@ -64,14 +65,17 @@ def search_summary_markdown(results: dict | Iterable[dict]) -> str:
     latency, and the speed-up over stock XGBModel (> 1: reaches stock's result sooner)."""
     runs = [results] if isinstance(results, dict) else list(results)
     suite = _suite_of(runs)
-    cell = lambda v: "–" if v is None else str(v)  # noqa: E731
+
+    def cell(v: Any) -> str:
+        return "–" if v is None else str(v)
+
     lines = [
         f"# Search: {suite['name']}",
         "",
-        "End-to-end MetaSchedule search on the suite's held-out networks: estimated network latency "
-        "(sum of weight x best task latency) after the budget, search seconds to reach the latency the stock "
-        "XGBModel reaches at its full budget, and speed-up = stock's seconds to its own final latency / the "
-        "model's. Generated from `tircost-bench search` results; do not edit by hand.",
+        ("End-to-end MetaSchedule search on the suite's held-out networks: estimated network latency "
+         "(sum of weight x best task latency) after the budget, search seconds to reach the latency the stock "
+         "XGBModel reaches at its full budget, and speed-up = stock's seconds to its own final latency / the "
+         "model's. Generated from `tircost-bench search` results; do not edit by hand."),
         "",
         "| " + " | ".join(COLUMNS) + " |",
         "|" + "|".join("---" for _ in COLUMNS) + "|",

@@ -16,9 +16,10 @@ import math
 import os
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from tircost_bench.collect.measure import MeasureSettings, make_runner
 from tircost_bench.collect.targets import describe_platform
