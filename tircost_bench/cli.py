@@ -71,19 +71,20 @@ def collect(
         _pack(work, suite, version)
 
 
-def _pack(work: Path, suite: str, version: str) -> None:
+def _pack(work: Path, suite: str, version: str, notes: str = "") -> None:
     from tircost_bench.collect.zoo import HELD_OUT_NETWORKS
     from tircost_bench.paths import suites_dir
     from tircost_bench.suite.pack import pack_suite
 
-    manifest = pack_suite(work, suites_dir() / suite, suite, version, list(HELD_OUT_NETWORKS))
+    manifest = pack_suite(work, suites_dir() / suite, suite, version, list(HELD_OUT_NETWORKS), notes=notes)
     typer.echo(f"packed {suite}: {manifest.counts} sha256 {manifest.sha256[:16]}")
 
 
 @suite_app.command("pack")
-def suite_pack(suite: str, work_dir: Path | None = None, version: str = "1") -> None:
-    """Pack a (possibly partial) collection folder into suites/SUITE."""
-    _pack(work_dir or Path("collect-work") / suite, suite, version)
+def suite_pack(suite: str, work_dir: Path | None = None, version: str = "1",
+               notes: str = typer.Option("", help="Measurement conditions worth knowing, kept in the manifest.")) -> None:
+    """Pack a (possibly partial) collection folder into suites/SUITE (tasks with 2+ measured programs)."""
+    _pack(work_dir or Path("collect-work") / suite, suite, version, notes)
 
 
 @suite_app.command("verify")

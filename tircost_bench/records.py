@@ -39,7 +39,7 @@ class TaskInfo:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_json(cls, d: dict[str, Any]) -> "TaskInfo":
+    def from_json(cls, d: dict[str, Any]) -> TaskInfo:
         d = dict(d)
         d["uses"] = [NetworkUse(**u) for u in d.get("uses", [])]
         return cls(**d)
@@ -79,5 +79,5 @@ class Measurement:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_json(cls, d: dict[str, Any]) -> "Measurement":
+    def from_json(cls, d: dict[str, Any]) -> Measurement:
         return cls(**d)

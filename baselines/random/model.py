@@ -6,28 +6,14 @@ Only the order of the predictions matters to the ranking metrics, so the scale i
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from tircost_bench.predictors.interface import Predictor
+from tircost_bench.predictors.interface import UntrainedPredictor
 
 
-class RandomPredictor(Predictor):
-    @property
-    def trainable(self) -> bool:
-        return False
-
-    def fit(self, train: Any, valid: Any) -> None:
-        pass
-
-    def save(self, directory: Path) -> None:
-        pass
-
-    def load(self, directory: Path) -> None:
-        pass
-
+class RandomPredictor(UntrainedPredictor):
     def predict(self, programs: Sequence[Any]) -> np.ndarray:
         # Seeded per call so that predict is reproducible for a given seed; 1 - U keeps it > 0.
         rng = np.random.default_rng([self.seed, 0x7A11])

@@ -19,12 +19,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from tircost_bench.predictors.interface import Predictor
+from tircost_bench.predictors.interface import UntrainedPredictor
 
 
 @dataclass
@@ -99,7 +98,7 @@ def _block_bytes(b: _Block, cache_bytes: float) -> float:
     return 0.0  # unreachable
 
 
-class Roofline(Predictor):
+class Roofline(UntrainedPredictor):
     def __init__(self, seed: int = 0, peak_gflops: float = 100.0, bandwidth_gbs: float = 20.0,
                  cores: int = 2, simd_lanes: int = 8, cache_kib: float = 512.0, **parameters: object) -> None:
         super().__init__(seed, peak_gflops=peak_gflops, bandwidth_gbs=bandwidth_gbs, cores=cores,
@@ -109,19 +108,6 @@ class Roofline(Predictor):
         self.cores = cores
         self.simd_lanes = simd_lanes
         self.cache_bytes = cache_kib * 1024
-
-    @property
-    def trainable(self) -> bool:
-        return False
-
-    def fit(self, train: Any, valid: Any) -> None:
-        pass
-
-    def save(self, directory: Path) -> None:
-        pass
-
-    def load(self, directory: Path) -> None:
-        pass
 
     def latency(self, mod: Any) -> float:
         flops = float(estimate_tir_flops(mod))

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from tircost_bench.collect.collector import CollectConfig, Collector, CollectSummary
 from tircost_bench.collect.targets import describe_platform

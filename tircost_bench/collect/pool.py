@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing as mp
+from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Callable
+from typing import Any
 
 from tircost_bench.collect.sampler import init_worker
 

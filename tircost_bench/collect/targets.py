@@ -63,13 +63,13 @@ def _nvidia_smi() -> dict[str, str]:
         return {}
     q = "name,driver_version,memory.total"
     out = subprocess.run(
-        ["nvidia-smi", f"--query-gpu={q}", "--format=csv,noheader"], capture_output=True, text=True
+        ["nvidia-smi", f"--query-gpu={q}", "--format=csv,noheader"], capture_output=True, text=True, check=False
     ).stdout.strip()
     if not out:
         return {}
     name, driver, mem = [s.strip() for s in out.splitlines()[0].split(",")]
     info = {"gpu": name, "driver": driver, "gpu_memory": mem}
-    ver = subprocess.run(["nvidia-smi"], capture_output=True, text=True).stdout
+    ver = subprocess.run(["nvidia-smi"], capture_output=True, text=True, check=False).stdout
     if "CUDA Version:" in ver:
         info["cuda"] = ver.split("CUDA Version:")[1].split()[0]
     return info

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -39,10 +39,27 @@ class Predictor(ABC):
     def load(self, directory: Path) -> None:
         """Restore the state written by `save`."""
 
-    def update(self, programs: Sequence[Program], latencies: np.ndarray) -> None:  # noqa: B027 - optional hook
+    def update(self, programs: Sequence[Program], latencies: np.ndarray) -> None:
         """Online learning during search (optional): new measurements from the tuner. Default: ignore."""
 
     @property
     def trainable(self) -> bool:
         """False for untrained references (random, roofline): they skip fit and checkpoints."""
         return True
+
+
+class UntrainedPredictor(Predictor):
+    """A reference that needs no training and keeps no state (random, analytic models)."""
+
+    @property
+    def trainable(self) -> bool:
+        return False
+
+    def fit(self, train: LabeledPrograms, valid: LabeledPrograms) -> None:
+        """Nothing to learn."""
+
+    def save(self, directory: Path) -> None:
+        """Nothing to save."""
+
+    def load(self, directory: Path) -> None:
+        """Nothing to load."""

@@ -37,7 +37,7 @@ class SubmissionMeta:
     url: str = ""
 
     @classmethod
-    def read(cls, folder: Path) -> "SubmissionMeta":
+    def read(cls, folder: Path) -> SubmissionMeta:
         path = Path(folder) / METADATA
         if not path.exists():
             raise SubmissionError(f"{folder}: no {METADATA}; create one (see docs/submitting.md or `tircost-bench new`)")

@@ -12,7 +12,7 @@ from typing import Any
 class Workload:
     """A task's workload, shared by all its programs; decoded from JSONDatabase's line on first use."""
 
-    __slots__ = ("task_id", "_line", "_workload", "target_json")
+    __slots__ = ("_line", "_workload", "target_json", "task_id")
 
     def __init__(self, task_id: str, line: list[Any], target_json: dict[str, Any]) -> None:
         self.task_id = task_id
@@ -37,7 +37,7 @@ class Workload:
 class Program:
     """One random program of a task: `uid` is stable within a suite (its record line)."""
 
-    __slots__ = ("uid", "task_id", "networks", "workload", "_record_json", "_record", "_mod", "_cache")
+    __slots__ = ("_cache", "_mod", "_record", "_record_json", "networks", "task_id", "uid", "workload")
 
     def __init__(self, uid: int, task_id: str, networks: tuple[str, ...], workload: Workload,
                  record_json: list[Any]) -> None:

@@ -57,7 +57,7 @@ class Manifest:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, d: dict[str, Any]) -> "Manifest":
+    def from_json(cls, d: dict[str, Any]) -> Manifest:
         if d.get("schema") != SCHEMA_VERSION:
             raise SuiteIntegrityError(
                 f"suite manifest schema {d.get('schema')!r} is not {SCHEMA_VERSION}: upgrade tircost-bench"
@@ -70,7 +70,7 @@ class Manifest:
         (Path(suite_dir) / MANIFEST).write_text(json.dumps(self.to_json(), indent=1, sort_keys=True) + "\n")
 
     @classmethod
-    def read(cls, suite_dir: Path) -> "Manifest":
+    def read(cls, suite_dir: Path) -> Manifest:
         path = Path(suite_dir) / MANIFEST
         if not path.exists():
             raise SuiteIntegrityError(f"{path} is missing: {suite_dir} is not a suite folder")

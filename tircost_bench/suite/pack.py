@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from tircost_bench.collect.task_store import MEASUREMENTS, RECORDS, WORKLOADS, TaskStore
+from tircost_bench.collect.task_store import RECORDS, WORKLOADS, TaskStore
 from tircost_bench.records import TaskInfo
 from tircost_bench.suite.manifest import Manifest, SplitCounts, sha256_file
 from tircost_bench.suite.splits import SPLITS, base_network, make_splits
@@ -86,7 +86,7 @@ def pack_suite(work_dir: Path, out_dir: Path, suite: str, version: str, held_out
     manifest = Manifest(
         suite=suite,
         version=version,
-        created=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         platform=collect["platform"],
         target=collect["target"],
         tvm_version=collect["tvm_version"],
