@@ -6,6 +6,7 @@ import json
 import lzma
 import shutil
 import textwrap
+from collections.abc import Collection
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,12 @@ import pytest
 from tircost_bench.paths import PROJECT_ROOT
 from tircost_bench.suite.manifest import Manifest, SplitCounts, sha256_file
 
-# Real measured suites to cut the test suite from, first found wins: the shipped one, then the dev suite.
-SOURCE_SUITES = [PROJECT_ROOT / "suites" / "cpu-epyc2", Path("/tmp/suites-test/mini")]
+# Real measured suites to cut the test suites from, first found wins. Only the shipped suite: CI has nothing else.
+SOURCE_SUITES = [PROJECT_ROOT / "suites" / "cpu-epyc2"]
+# The mini suite (TVM-backed tests: AST graphs, features, GCN, xgboost): conv2d tasks only, so every program has
+# parallel and serial loops, global stores and loads; several train tasks (per-task groups, embeddings), a val task.
+MINI_SPLITS = {"n_test": 1, "n_train": 3, "n_val": 1, "max_programs": 4}
+MINI_OP_FAMILIES = ("conv2d",)
 HELD_OUT_USES = {0: [("resnet_50-b1", 2), ("mobilenet_v2-b1", 1)], 1: [("mobilenet_v2-b1", 3)]}
 
 
@@ -29,9 +34,11 @@ def _write_xz(path: Path, lines: list[str]) -> None:
 
 
 def build_small_suite(src: Path, dst: Path, name: str = "tiny", n_test: int = 2, n_train: int = 1,
-                      max_programs: int = 6) -> Path:
-    """Copy `n_test + n_train` tasks (at most `max_programs` records each) of a packed suite into `dst`.
+                      max_programs: int = 6, n_val: int = 0, op_families: Collection[str] | None = None) -> Path:
+    """Copy `n_test + n_train + n_val` tasks (at most `max_programs` records each) of a packed suite into `dst`.
 
+    Tasks are taken in task_id order among those with 4+ measured programs (and, if given, of `op_families`):
+    the first `n_test` form the test split, the next `n_train` the train split, the next `n_val` the val split.
     The test tasks are made members of held-out networks (so network scores are defined), and the last
     record of the first test task is turned into a runtime_error (so failure counts are exercised).
     """
@@ -41,9 +48,11 @@ def build_small_suite(src: Path, dst: Path, name: str = "tiny", n_test: int = 2,
     records = _lines(src / "database_tuning_record.json.xz")
     meas = [json.loads(x) for x in _lines(src / "measurements.jsonl.xz")]
     ok = {t["task_id"]: sum(m["status"] == "ok" and m["task_id"] == t["task_id"] for m in meas) for t in tasks}
-    chosen = [t for t in sorted(tasks, key=lambda t: t["task_id"]) if ok[t["task_id"]] >= 4][: n_test + n_train]
-    if len(chosen) < n_test + n_train:
-        pytest.skip(f"{src} has too few tasks with 4+ measured programs")
+    n_tasks = n_test + n_train + n_val
+    chosen = [t for t in sorted(tasks, key=lambda t: t["task_id"])
+              if ok[t["task_id"]] >= 4 and (op_families is None or t.get("op_family") in op_families)][:n_tasks]
+    if len(chosen) < n_tasks:
+        pytest.fail(f"{src} has too few tasks with 4+ measured programs (and op family in {op_families})")
     test_ids = [t["task_id"] for t in chosen[:n_test]]
     for i, t in enumerate(chosen[:n_test]):
         t["uses"] = [*t["uses"], *({"network": n, "weight": w} for n, w in HELD_OUT_USES.get(i, []))]
@@ -70,18 +79,26 @@ def build_small_suite(src: Path, dst: Path, name: str = "tiny", n_test: int = 2,
     _write_xz(dst / "measurements.jsonl.xz", [json.dumps(m, separators=(",", ":")) for m in out_m])
     (dst / "tasks.json").write_text(json.dumps(chosen, indent=0) + "\n")
     (dst / "sampling.json").write_text("{}\n")
-    train_ids = [t["task_id"] for t in chosen[n_test:]]
-    splits = {"train": train_ids, "val": [], "test": test_ids}
+    train_ids = [t["task_id"] for t in chosen[n_test:n_test + n_train]]
+    val_ids = [t["task_id"] for t in chosen[n_test + n_train:]]
+    splits = {"train": train_ids, "val": val_ids, "test": test_ids}
     for split, ids in splits.items():
         (dst / "splits" / f"{split}.txt").write_text("".join(f"{t}\n" for t in sorted(ids)))
     ok_count = lambda ids: sum(m["status"] == "ok" and m["task_id"] in ids for m in out_m)
     manifest.suite = name
     manifest.splits = {s: SplitCounts(len(ids), ok_count(ids)) for s, ids in splits.items()}
-    manifest.counts = {"tasks": len(chosen), "records": ok_count(test_ids + train_ids), "failed": 1,
+    manifest.counts = {"tasks": len(chosen), "records": ok_count(test_ids + train_ids + val_ids), "failed": 1,
                        "failed_runtime_error": 1}
     manifest.files = {p.relative_to(dst).as_posix(): sha256_file(p) for p in sorted(dst.rglob("*")) if p.is_file()}
     manifest.save(dst)
     return dst
+
+
+def _source_suite() -> Path:
+    src = next((p for p in SOURCE_SUITES if (p / "manifest.json").exists()), None)
+    if src is None:
+        pytest.skip("no measured suite to cut a test suite from (suites/cpu-epyc2 is missing)")
+    return src
 
 
 @pytest.fixture(scope="session")
@@ -89,11 +106,22 @@ def small_suite(tmp_path_factory: pytest.TempPathFactory):
     """A Suite with train and test splits, built once per session from the first real suite found."""
     from tircost_bench.suite.loader import Suite
 
-    src = next((p for p in SOURCE_SUITES if (p / "manifest.json").exists()), None)
-    if src is None:
-        pytest.skip("no measured suite to cut a test suite from")
     root = tmp_path_factory.mktemp("suites")
-    return Suite(build_small_suite(src, root / "tiny"))
+    return Suite(build_small_suite(_source_suite(), root / "tiny"))
+
+
+@pytest.fixture(scope="session")
+def mini_suite(tmp_path_factory: pytest.TempPathFactory):
+    """A loaded (load_suite-memoized) Suite "mini" of MINI_SPLITS tasks cut from the shipped suite.
+
+    Tests that need Program objects of their own (memo-free) build `Suite(mini_suite.path)` from it.
+    """
+    from tircost_bench.suite.loader import load_suite
+
+    root = tmp_path_factory.mktemp("suites")
+    path = build_small_suite(_source_suite(), root / "mini", name="mini", op_families=MINI_OP_FAMILIES,
+                             **MINI_SPLITS)
+    return load_suite(str(path))
 
 
 @pytest.fixture(scope="session")

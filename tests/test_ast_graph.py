@@ -1,8 +1,10 @@
-"""AST graphs of real scheduled TIR programs (mini suite, real TVM): structure, tokens, disk cache."""
+"""AST graphs of real scheduled TIR programs (mini suite, real TVM): structure, tokens, disk cache.
+
+`mini_suite` (tests/conftest.py) is cut from the shipped suite: train programs are conv2d programs.
+"""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -10,18 +12,6 @@ import pytest
 
 from tircost_bench.representations import ast_graph as ag
 from tircost_bench.representations.program import Program
-
-MINI_CANDIDATES = (os.environ.get("TIRCOST_SUITES_DIR", ""), "/tmp/suites-test")
-
-
-@pytest.fixture(scope="session")
-def mini_suite():  # type: ignore[no-untyped-def]
-    from tircost_bench.suite.loader import load_suite
-
-    for base in MINI_CANDIDATES:
-        if base and (Path(base) / "mini" / "manifest.json").exists():
-            return load_suite(str(Path(base) / "mini"))
-    pytest.skip("no mini suite (set TIRCOST_SUITES_DIR to a folder holding mini/)")
 
 
 @pytest.fixture()

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,17 +11,14 @@ from tircost_bench.representations import features as F
 from tircost_bench.representations.program import Program
 from tircost_bench.suite.loader import Suite
 
-MINI = Path(os.environ.get("TIRCOST_SUITES_DIR", "/tmp/suites-test")) / "mini"
-
 
 @pytest.fixture(scope="module")
-def suite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
-    if not (MINI / "manifest.json").exists():
-        pytest.skip(f"no mini suite at {MINI}")
+def suite(mini_suite: Suite, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Suite]:
+    """The conftest mini suite, loaded again: Programs of this module's own, no memo from other tests."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("TIRCOST_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
         F.clear_memory_cache()
-        s = Suite(MINI)
+        s = Suite(mini_suite.path)
         F.use_suite(s)
         yield s
         F.clear_memory_cache()
@@ -56,7 +51,7 @@ def test_disk_cache_round_trip(suite: Suite, monkeypatch: pytest.MonkeyPatch) ->
     assert F.cache_file(suite.sha256).exists()
     # A fresh process: no memory tables, new Program objects; featurizing again would be a failure.
     F.clear_memory_cache()
-    again = Suite(MINI)
+    again = Suite(suite.path)
     F.use_suite(again)
     monkeypatch.setattr(F, "_extract", lambda *a: pytest.fail("featurized despite the disk cache"))
     second = F.per_store_features(again.programs_of("train"))

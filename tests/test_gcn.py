@@ -12,7 +12,7 @@ from tircost_bench.predictors.submission import load_submission
 from tircost_bench.representations import ast_graph as ag
 from tircost_bench.representations.embeddings import EmbeddingTable, fit_embeddings, random_walks
 
-mini_suite, cache, fresh = shared.mini_suite, shared.cache, shared.fresh  # shared fixtures
+cache, fresh = shared.cache, shared.fresh  # shared fixtures (mini_suite comes from conftest.py)
 SUBMISSION = Path(__file__).resolve().parents[1] / "submissions" / "gcn_topk"
 SMALL = {"hidden": 16, "max_epochs": 2, "graph_workers": 1, "threads": 1}
 

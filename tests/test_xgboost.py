@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,24 +14,21 @@ from tircost_bench.predictors.submission import load_submission
 from tircost_bench.representations import features as F
 from tircost_bench.suite.loader import LabeledPrograms, Suite
 
-MINI = Path(os.environ.get("TIRCOST_SUITES_DIR", "/tmp/suites-test")) / "mini"
 FAST = {"xgboost": {"num_boost_round": 20}, "tvm_xgb": {"early_stopping_rounds": 5}}  # seconds, not tens
 FOLDERS = {"xgboost": PROJECT_ROOT / "submissions/xgboost", "tvm_xgb": PROJECT_ROOT / "baselines/tvm_xgb"}
 
 
 @pytest.fixture(scope="module")
-def splits(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LabeledPrograms, LabeledPrograms]]:
-    """mini has a train split only: its first task becomes the validation set."""
-    if not (MINI / "manifest.json").exists():
-        pytest.skip(f"no mini suite at {MINI}")
+def splits(mini_suite: Suite,
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LabeledPrograms, LabeledPrograms]]:
+    """The mini suite's train split (several tasks) and val split (one task), with Programs of this module's own."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("TIRCOST_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-        suite = Suite(MINI)
+        suite = Suite(mini_suite.path)
         F.use_suite(suite)
-        lab = suite.labeled("train")
-        held = lab.task_ids == min(lab.task_ids)
-        pick = lambda m: LabeledPrograms([p for p, k in zip(lab.programs, m) if k], lab.latencies[m])
-        yield pick(~held), pick(held)
+        train, valid = suite.labeled("train"), suite.labeled("val")
+        assert len(set(train.task_ids)) >= 2 and len(set(valid.task_ids)) == 1 and len(valid) >= 2
+        yield train, valid
         F.clear_memory_cache()
 
 

@@ -11,6 +11,7 @@ Both produce a unit-less score (higher = faster). Latency in seconds comes from 
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -199,7 +200,8 @@ class XGBoostPredictor(Predictor):
 
     def save(self, directory: Path) -> None:
         d = Path(directory)
-        self.booster.save_model(d / "model.json")
+        # gzip: the JSON model is ~4 MB a seed and compresses ~10x (checkpoints live in git).
+        (d / "model.json.gz").write_bytes(gzip.compress(bytes(self.booster.save_raw("json")), mtime=0))
         meta = {"objective": self.objective, "selection": self.selection, "seed": self.seed,
                 "parameters": self.parameters, "scale": self.scale.save(d), "features": "psf-sum-mean-max-v1"}
         (d / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
@@ -209,7 +211,8 @@ class XGBoostPredictor(Predictor):
 
         d = Path(directory)
         meta = json.loads((d / "meta.json").read_text())
-        self.booster = xgb.Booster(model_file=str(d / "model.json"))
+        self.booster = xgb.Booster()
+        self.booster.load_model(bytearray(gzip.decompress((d / "model.json.gz").read_bytes())))
         self.booster.set_param({"nthread": int(self.parameters["nthread"])})
         self.objective = meta["objective"]
         self.selection = meta.get("selection", {})

@@ -66,7 +66,13 @@ def experiment_id(mlc: Any, suite_name: str, create: bool = True) -> str | None:
         return None
     location = artifact_root(mlc.tracking_uri) / suite_name
     location.mkdir(parents=True, exist_ok=True)
-    return mlc.create_experiment(name, artifact_location=location.as_uri())
+    try:
+        return mlc.create_experiment(name, artifact_location=location.as_uri())
+    except Exception:  # noqa: BLE001 - another evaluation created it first (unique name): use theirs
+        exp = mlc.get_experiment_by_name(name)
+        if exp is None:
+            raise
+        return exp.experiment_id
 
 
 def metric_key(name: str) -> str:
