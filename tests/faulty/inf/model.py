@@ -3,21 +3,10 @@
 
 import numpy as np
 
-from tircost_bench.predictors.interface import Predictor
+from tircost_bench.predictors.interface import UntrainedPredictor
 
 
-class Model(Predictor):
-    trainable = property(lambda self: False)
-
-    def fit(self, train, valid):
-        pass
-
-    def save(self, directory):
-        pass
-
-    def load(self, directory):
-        pass
-
+class Model(UntrainedPredictor):
     def predict(self, programs):
         out = np.ones(len(programs))
         out[-1] = np.inf

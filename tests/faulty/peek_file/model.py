@@ -4,21 +4,10 @@ import os
 
 import numpy as np
 
-from tircost_bench.predictors.interface import Predictor
+from tircost_bench.predictors.interface import UntrainedPredictor
 
 
-class Model(Predictor):
-    trainable = property(lambda self: False)
-
-    def fit(self, train, valid):
-        pass
-
-    def save(self, directory):
-        pass
-
-    def load(self, directory):
-        pass
-
+class Model(UntrainedPredictor):
     def predict(self, programs):
         import lzma
         path = os.path.join(os.environ['TIRCOST_FAULTY_SUITE'], 'measurements.jsonl.xz')
