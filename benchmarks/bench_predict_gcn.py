@@ -31,6 +31,7 @@ def main() -> None:
 
     from tircost_bench.predictors.submission import load_submission
     from tircost_bench.representations import ast_graph as ag
+    from tircost_bench.representations import graph_store as gs
     from tircost_bench.representations.program import Program
     from tircost_bench.suite.loader import load_suite
 
@@ -78,7 +79,7 @@ def main() -> None:
     model.predict(progs)
     t_warm = time.perf_counter() - t0
     print(f"  predict, warm    {args.n / t_warm:7.1f} programs/s  (graphs from the disk cache)")
-    g = [p._cache[ag.CACHE_KEY] for p in progs]
+    g = [p._cache[gs.CACHE_KEY] for p in progs]
     packed = model._pack(g)
     t0 = time.perf_counter()
     model._predict_z(packed)

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from tircost_bench.representations import ast_graph as ag
+from tircost_bench.representations import graph_store as gs
 from tircost_bench.representations.program import Program
 
 
@@ -58,21 +59,21 @@ def test_replay_matches_program_mod(mini_suite) -> None:  # type: ignore[no-unty
 
 def test_cache_round_trip(mini_suite, cache: Path) -> None:  # type: ignore[no-untyped-def]
     progs = [fresh(p) for p in mini_suite.programs_of("train")[:3]]
-    built = [ag.program_graph(p) for p in progs]
+    built = [gs.program_graph(p) for p in progs]
     assert len(list(cache.rglob("*.pkl"))) == 3
-    again = ag.build_graphs([fresh(p) for p in progs], workers=1)
+    again = gs.build_graphs([fresh(p) for p in progs], workers=1)
     for a, b in zip(built, again):
         assert a.vocab == b.vocab
         for field in ("token_idx", "features", "edge_index", "edge_type"):
             np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
-    assert ag.graph_key(progs[0]) != ag.graph_key(progs[1])
-    assert ag.graph_key(progs[0]) == ag.graph_key(fresh(progs[0]))
+    assert gs.graph_key(progs[0]) != gs.graph_key(progs[1])
+    assert gs.graph_key(progs[0]) == gs.graph_key(fresh(progs[0]))
 
 
 @pytest.mark.slow
 def test_process_pool_matches_serial(mini_suite, cache: Path) -> None:  # type: ignore[no-untyped-def]
     progs = mini_suite.programs_of("train")[:4]
-    pooled = ag.build_graphs([fresh(p) for p in progs], workers=2, use_disk=False, min_parallel=1)
+    pooled = gs.build_graphs([fresh(p) for p in progs], workers=2, use_disk=False, min_parallel=1)
     serial = [ag.build_graph(fresh(p)) for p in progs]
     for a, b in zip(pooled, serial):
         assert a.vocab == b.vocab

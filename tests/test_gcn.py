@@ -10,6 +10,7 @@ import test_ast_graph as shared
 
 from tircost_bench.predictors.submission import load_submission
 from tircost_bench.representations import ast_graph as ag
+from tircost_bench.representations import graph_store as gs
 from tircost_bench.representations.embeddings import EmbeddingTable, fit_embeddings, random_walks
 
 cache, fresh = shared.cache, shared.fresh  # shared fixtures (mini_suite comes from conftest.py)
@@ -20,7 +21,7 @@ SMALL = {"hidden": 16, "max_epochs": 2, "graph_workers": 1, "threads": 1}
 def _graphs_by_task(suite) -> dict[str, list[ag.ProgramGraph]]:  # type: ignore[no-untyped-def]
     out: dict[str, list[ag.ProgramGraph]] = {}
     for p in suite.programs_of("train"):
-        out.setdefault(p.task_id, []).append(ag.program_graph(p))
+        out.setdefault(p.task_id, []).append(gs.program_graph(p))
     return out
 
 

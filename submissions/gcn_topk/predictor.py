@@ -25,8 +25,9 @@ from torch.nn import functional as F
 
 from tircost_bench.metrics import pairwise_accuracy
 from tircost_bench.predictors.interface import Predictor
-from tircost_bench.representations.ast_graph import GRAPH_VERSION, N_FEATURES, ProgramGraph, build_graphs
+from tircost_bench.representations.ast_graph import GRAPH_VERSION, N_FEATURES, ProgramGraph
 from tircost_bench.representations.embeddings import EmbeddingTable, fit_embeddings, plot_embeddings
+from tircost_bench.representations.graph_store import build_graphs
 from tircost_bench.representations.program import Program
 from tircost_bench.suite.loader import LabeledPrograms
 

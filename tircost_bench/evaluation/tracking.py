@@ -68,7 +68,7 @@ def experiment_id(mlc: Any, suite_name: str, create: bool = True) -> str | None:
     location.mkdir(parents=True, exist_ok=True)
     try:
         return mlc.create_experiment(name, artifact_location=location.as_uri())
-    except Exception:  # noqa: BLE001 - another evaluation created it first (unique name): use theirs
+    except Exception:
         exp = mlc.get_experiment_by_name(name)
         if exp is None:
             raise

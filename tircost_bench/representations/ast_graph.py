@@ -10,20 +10,12 @@ Programs, which carry no suite reference, hit the same cache as training.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
-import os
-import pickle
-import tempfile
-from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from tircost_bench.paths import cache_dir
 from tircost_bench.representations.program import Program
 
 GRAPH_VERSION = 2  # bump whenever tokens, features or edges change: it is part of every cache key
@@ -284,143 +276,3 @@ def scheduled_func(program: Program) -> Any:
 def build_graph(program: Program) -> ProgramGraph:
     """Replay + walk, no cache."""
     return graph_of_func(scheduled_func(program))
-
-
-# --- disk cache ---------------------------------------------------------------------------------------
-
-def graph_key(program: Program) -> str:
-    """Content key: workload structural hash + trace + target (+ GRAPH_VERSION)."""
-    h = hashlib.sha1(f"v{GRAPH_VERSION}|{program.workload._line[0]}|".encode())
-    h.update(json.dumps(program.trace_json, separators=(",", ":")).encode())
-    h.update(json.dumps(program.target_json, sort_keys=True).encode())
-    return h.hexdigest()
-
-
-def graph_cache_dir() -> Path:
-    return cache_dir() / f"ast_graph-v{GRAPH_VERSION}"
-
-
-def _cache_path(key: str) -> Path:
-    return graph_cache_dir() / key[:2] / f"{key}.pkl"
-
-
-def _read_cached(key: str) -> ProgramGraph | None:
-    try:
-        with open(_cache_path(key), "rb") as f:
-            g = pickle.load(f)
-        return g if isinstance(g, ProgramGraph) else None
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
-        return None
-
-
-def _write_cached(key: str, g: ProgramGraph) -> None:
-    path = _cache_path(key)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")  # atomic: workers may race on a key
-    with os.fdopen(fd, "wb") as f:
-        pickle.dump(g, f, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, path)
-
-
-CACHE_KEY = "ast_graph"
-
-
-def program_graph(program: Program, use_disk: bool = True) -> ProgramGraph:
-    """Memoized on the Program and (optionally) on disk."""
-    def compute(p: Program) -> ProgramGraph:
-        if not use_disk:
-            return build_graph(p)
-        key = graph_key(p)
-        g = _read_cached(key)
-        if g is None:
-            g = build_graph(p)
-            _write_cached(key, g)
-        return g
-
-    return program.cached(CACHE_KEY, compute)
-
-
-# --- bulk builds over worker processes --------------------------------------------------------------
-# Workers are plain `python -c` subprocesses fed by pickles on stdin: multiprocessing's spawn would
-# re-import the caller's __main__ (a script without a main guard then forks itself recursively), and fork
-# after torch/TVM have started threads is unsafe.
-
-_WORKER_CMD = "from tircost_bench.representations.ast_graph import _serve; _serve()"
-
-
-def _serve() -> None:
-    """Worker entry: stdin (workloads, jobs) -> stdout [ProgramGraph], writing the disk cache as it goes."""
-    import sys
-
-    from tircost_bench.representations.program import Workload
-
-    workloads, jobs = pickle.load(sys.stdin.buffer)
-    decoded = {k: Workload(*v) for k, v in workloads.items()}  # decoded lazily, once per task
-    out = []
-    for wkey, task_id, trace, key, use_disk in jobs:
-        g = build_graph(Program(-1, task_id, (), decoded[wkey], [trace, None]))
-        if use_disk:
-            _write_cached(key, g)
-        out.append(g)
-    pickle.dump(out, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def _build_in_workers(programs: list[Program], keys: list[str], use_disk: bool, workers: int) -> list[ProgramGraph]:
-    import subprocess
-    import sys
-    from concurrent.futures import ThreadPoolExecutor
-
-    order = sorted(range(len(programs)), key=lambda i: str(programs[i].workload._line[0]))  # task locality
-    shards = [order[k * len(order) // workers:(k + 1) * len(order) // workers] for k in range(workers)]
-    payloads = []
-    for shard in shards:
-        workloads, jobs = {}, []
-        for i in shard:
-            p = programs[i]
-            wkey = str(p.workload._line[0])
-            workloads.setdefault(wkey, (p.workload.task_id, p.workload._line, p.workload.target_json))
-            jobs.append((wkey, p.task_id, p.trace_json, keys[i], use_disk))
-        payloads.append(pickle.dumps((workloads, jobs), protocol=pickle.HIGHEST_PROTOCOL))
-
-    def run(payload: bytes) -> list[ProgramGraph]:
-        proc = subprocess.run([sys.executable, "-c", _WORKER_CMD], input=payload, stdout=subprocess.PIPE,
-                              check=False, env={**os.environ, "OMP_NUM_THREADS": "1"})
-        if proc.returncode != 0:
-            raise RuntimeError(f"AST graph worker failed with exit code {proc.returncode} (its stderr is above)")
-        return pickle.loads(proc.stdout)
-
-    out: list[ProgramGraph | None] = [None] * len(programs)
-    with ThreadPoolExecutor(workers) as pool:
-        for shard, graphs in zip(shards, pool.map(run, payloads)):
-            for i, g in zip(shard, graphs):
-                out[i] = g
-    return out  # type: ignore[return-value]
-
-
-def build_graphs(programs: Sequence[Program], workers: int = 2, use_disk: bool = True,
-                 min_parallel: int = 512) -> list[ProgramGraph]:
-    """Graphs of many programs: memo, then disk cache, then replay (in `workers` processes if many)."""
-    out: list[ProgramGraph | None] = [None] * len(programs)
-    todo: list[int] = []
-    keys: dict[int, str] = {}
-    for i, p in enumerate(programs):
-        g = p._cache.get(CACHE_KEY)
-        if g is None and use_disk:
-            keys[i] = graph_key(p)
-            g = _read_cached(keys[i])
-        if g is None:
-            todo.append(i)
-        else:
-            out[i] = p._cache[CACHE_KEY] = g
-    if workers > 1 and len(todo) >= min_parallel:
-        built = _build_in_workers([programs[i] for i in todo], [keys.get(i, "") for i in todo], use_disk, workers)
-    else:
-        built = []
-        for i in todo:
-            g = build_graph(programs[i])
-            if use_disk:
-                _write_cached(keys[i], g)
-            built.append(g)
-    for i, g in zip(todo, built):
-        out[i] = programs[i]._cache[CACHE_KEY] = g
-    return out  # type: ignore[return-value]
