@@ -1,6 +1,7 @@
 """Collector throughput against MetaSchedule's stock path, on the same tasks, in one run.
 
     python benchmarks/bench_collector.py --suite cpu-epyc2 --tasks 2 --programs 8 [--target cuda:sm_90]
+    python benchmarks/bench_collector.py --work-dir WORK --tasks 2 --programs 24 --workers 15   # GPU machine
 
 Both sides measure the same number of fresh random programs of the same tasks with the same runner
 settings (the suite's manifest):
@@ -19,10 +20,12 @@ import time
 from pathlib import Path
 
 
-def collector_rate(tasks: list, target: dict, measure: object, programs: int, workers: int) -> tuple[int, float]:
+def collector_rate(tasks: list, target: dict, measure: object, programs: int, workers: int) -> tuple[int, int, float]:
     from tircost_bench.collect.collector import CollectConfig, Collector
 
-    config = CollectConfig(target=target, programs_per_task=programs, workers=workers, measure=measure)
+    # Build-ahead while measuring only where the device is not the CPU that builds (it would skew timings).
+    config = CollectConfig(target=target, programs_per_task=programs, workers=workers, measure=measure,
+                           overlap=target["kind"] != "llvm")
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as work:
         collector = Collector(Path(work), config)
@@ -30,10 +33,15 @@ def collector_rate(tasks: list, target: dict, measure: object, programs: int, wo
             summary = collector.run(tasks)
         finally:
             collector.close()
-    return summary.measured + summary.failed, time.perf_counter() - start
+    return summary.measured, summary.measured + summary.failed, time.perf_counter() - start
 
 
-def stock_rate(tasks: list, target: dict, measure: object, programs: int, workers: int) -> tuple[int, float]:
+# The stock builder's default 30 s timeout covers its workers' ~20 s tensor-intrinsic import; on 2 cores that
+# leaves too little for a convolution and every build times out, so the stock side gets more time.
+STOCK_BUILD_TIMEOUT_SEC = 300.0
+
+
+def stock_rate(tasks: list, target: dict, measure: object, programs: int, workers: int) -> tuple[int, int, float]:
     import tvm
     import tvm.s_tir.meta_schedule as ms
     from tvm.s_tir.meta_schedule.runner import LocalRunner, RunnerInput
@@ -41,10 +49,10 @@ def stock_rate(tasks: list, target: dict, measure: object, programs: int, worker
     from tircost_bench.collect.targets import device_type
 
     start = time.perf_counter()
-    builder = ms.builder.LocalBuilder(max_workers=workers)
+    builder = ms.builder.LocalBuilder(max_workers=workers, timeout_sec=STOCK_BUILD_TIMEOUT_SEC)
     runner = LocalRunner(timeout_sec=measure.timeout_sec, evaluator_config=measure.evaluator_config())
     tvm_target = tvm.target.Target(target)
-    done = 0
+    ok = attempted = 0
     for task in tasks:
         ctx = ms.TuneContext(mod=task.mod, target=tvm_target, space_generator="post-order-apply",
                              search_strategy="replay-trace", task_name=task.info.task_id, num_threads=workers)
@@ -57,40 +65,66 @@ def stock_rate(tasks: list, target: dict, measure: object, programs: int, worker
         results = [f.result() for f in runner.run(inputs)]
         ctx.notify_runner_results(candidates, [ms.runner.RunnerResult([1.0], None)] * len(candidates))
         ctx.post_tuning()
-        done += len(results)
-    return done, time.perf_counter() - start
+        ok += sum(r.error_msg is None for r in results)
+        attempted += len(candidates)
+        for b in built:
+            if b.error_msg:
+                print(f"  stock build failed: {b.error_msg.splitlines()[0][:160]}", flush=True)
+    return ok, attempted, time.perf_counter() - start
+
+
+def _suite_tasks(name: str | None, count: int) -> tuple[list, dict, dict]:
+    """The suite's `count` tasks with the most FLOPs, so both sides build real convolutions/matmuls."""
+    from tircost_bench.collect.tasks import ExtractedTask
+    from tircost_bench.suite.loader import load_suite
+
+    suite = load_suite(name)
+    ids = sorted(suite.tasks, key=lambda t: -suite.tasks[t].flops)[:count]
+    by_task = {p.task_id: p.workload for p in suite.programs.values()}
+    tasks = [ExtractedTask(suite.tasks[t], by_task[t].mod) for t in ids]
+    return tasks, suite.manifest.target, suite.manifest.measure
+
+
+def _work_dir_tasks(work: Path, count: int) -> tuple[list, dict, dict]:
+    """Tasks of a prepared collection folder (e.g. on the GPU machine, where no suite exists yet)."""
+    import json
+
+    from tircost_bench.collect.campaign import load_prepared
+    from tircost_bench.suite.pack import COLLECT_FILE
+
+    settings = json.loads((work / COLLECT_FILE).read_text())
+    tasks = sorted(load_prepared(work), key=lambda t: -t.info.flops)[:count]
+    return tasks, settings["target"], settings["measure"]
 
 
 def main() -> None:
     from tircost_bench.collect.measure import MeasureSettings
     from tircost_bench.collect.targets import target_from_preset
-    from tircost_bench.suite.loader import load_suite
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--suite", default=None)
+    ap.add_argument("--work-dir", type=Path, default=None, help="take tasks and settings from a prepared collection")
     ap.add_argument("--tasks", type=int, default=2)
     ap.add_argument("--programs", type=int, default=8)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--target", default=None, help="preset (cpu, cuda:sm_90); default: the suite's target")
     args = ap.parse_args()
 
-    from tircost_bench.collect.tasks import ExtractedTask
-
-    suite = load_suite(args.suite)
-    target = target_from_preset(args.target) if args.target else suite.manifest.target
-    measure = MeasureSettings(**suite.manifest.measure)
-    # The suite's busiest tasks (most programs), so both sides build real convolutions/matmuls.
-    ids = sorted(suite.tasks, key=lambda t: -suite.tasks[t].flops)[: args.tasks]
-    by_task = {p.task_id: p.workload for p in suite.programs.values()}
-    tasks = [ExtractedTask(suite.tasks[t], by_task[t].mod) for t in ids]
+    if args.work_dir:
+        tasks, target, measure_json = _work_dir_tasks(args.work_dir, args.tasks)
+    else:
+        tasks, target, measure_json = _suite_tasks(args.suite, args.tasks)
+    target = target_from_preset(args.target) if args.target else target
+    measure = MeasureSettings(**measure_json)
     rows = []
     for name, fn in (("collector (warm pool)", collector_rate), ("stock LocalBuilder + LocalRunner", stock_rate)):
-        n, secs = fn(tasks, target, measure, args.programs, args.workers)
-        rows.append((name, n, secs))
+        ok, attempted, secs = fn(tasks, target, measure, args.programs, args.workers)
+        rows.append((name, ok, attempted, secs))
+        print(f"{name}: {ok} of {attempted} programs measured in {secs:.1f} s", flush=True)
     print(f"\n{len(tasks)} tasks x {args.programs} programs, {args.workers} workers, target {target['kind']}")
-    print(f"{'path':36} {'programs':>9} {'seconds':>9} {'programs/s':>11}")
-    for name, n, secs in rows:
-        print(f"{name:36} {n:>9} {secs:>9.1f} {n / secs:>11.2f}")
+    print(f"{'path':36} {'measured':>9} {'attempted':>9} {'seconds':>9} {'measured/s':>11}")
+    for name, ok, attempted, secs in rows:
+        print(f"{name:36} {ok:>9} {attempted:>9} {secs:>9.1f} {ok / secs:>11.2f}")
 
 
 if __name__ == "__main__":

@@ -203,12 +203,13 @@ def test_sigkill_and_resume_loses_nothing(tmp_path):
     with open(tdir / MEASUREMENTS, "ab") as f:
         f.write(b'{"record":99,"task_id":"x","sta')
 
-    # 4) resume to the end.
-    proc = _start(work, env, log, prepared)
+    # 4) resume to the end, building ahead while measuring (the GPU campaign's mode).
+    proc = _start(work, env, log, [*prepared, "--overlap"])
     assert proc.wait(timeout=540) == 0, log.read_text()[-3000:]
     out = log.read_text()
     summary = json.loads([x for x in out.splitlines() if x.startswith('{"measured"')][-1])
     assert summary["dropped_on_resume"] >= 1  # the torn tail was cut (and reported)
+    assert summary["measuring_sec"] > 0 and summary["waiting_for_pool_sec"] >= 0
     snapshot()
 
     final = _lines_by_task(work)

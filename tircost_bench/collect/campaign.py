@@ -41,6 +41,15 @@ def select_tasks(tasks: list, max_tasks: int | None, held_out: Sequence[str], te
     return [t for t in ordered if t.info.task_id in chosen]  # hash order mixes test and train tasks
 
 
+def grow_tasks(collected: list, selected: list, max_tasks: int | None) -> list:
+    """A campaign only grows: every task already in the work folder stays, in its order, and new tasks from
+    the selection (by workload hash) are appended up to `max_tasks` in all."""
+    known = {t.info.workload_hash for t in collected}
+    fresh = [t for t in selected if t.info.workload_hash not in known]
+    room = len(fresh) if max_tasks is None else max(0, max_tasks - len(collected))
+    return list(collected) + fresh[:room]
+
+
 def prepare(work_dir: Path, network_ids: Sequence[str], target: dict[str, Any], measure: dict[str, Any],
             max_tasks: int | None = None) -> list:
     """Extract (cached), select, and write the task table, workloads and settings into the work folder."""
@@ -60,6 +69,8 @@ def prepare(work_dir: Path, network_ids: Sequence[str], target: dict[str, Any], 
             )
     tasks = build_task_table(list(network_ids), target, work_dir / "extract-cache")
     tasks = select_tasks(tasks, max_tasks, HELD_OUT_NETWORKS)
+    if (work_dir / TASKS_FILE).exists():
+        tasks = grow_tasks(load_prepared(work_dir), tasks, max_tasks)
     for t in tasks:
         TaskStore(work_dir, t.info.task_id, t.mod)  # writes the workload line once
     (work_dir / TASKS_FILE).write_text(json.dumps([t.info.to_json() for t in tasks], indent=0))

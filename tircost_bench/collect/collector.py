@@ -33,6 +33,7 @@ class CollectConfig:
     max_attempts_factor: int = 3  # give up on a task after this many times its quota of failed programs
     job_timeout_sec: float = 900.0
     overlap: bool = False  # sample/build the next batch while measuring (GPU: yes; CPU: it skews timings)
+    prefetch: int = 2  # with overlap, how many tasks' batches are sampled/built ahead of the one measured
     job_size: int = 4  # programs per pool job: small jobs keep all workers busy until the batch ends
     time_limit_sec: float | None = None  # stop cleanly after the batch that crosses it (device calls are capped)
 
@@ -44,6 +45,8 @@ class CollectSummary:
     seconds: float = 0.0
     tasks_done: int = 0
     dropped_on_resume: int = 0
+    waiting_for_pool_sec: float = 0.0  # the device idled, waiting for sampled+built programs
+    measuring_sec: float = 0.0  # the runner was busy (the pool may be building ahead meanwhile)
 
     @property
     def rate(self) -> float:
@@ -59,17 +62,20 @@ class Collector:
         self.work_dir = Path(work_dir)
         self.config = config
         self.pool = WarmPool(config.workers)
+        self._claims = WarmPool.shared_dicts()  # per round: which job builds which program
         self.runner = make_runner(config.measure, config.rpc)
         self.device = device_type(config.target)
 
     def close(self) -> None:
         self.pool.shutdown()
+        self._claims.shutdown()
 
     def _submit(self, task: Any, store: TaskStore, need: int, round_no: int) -> list:
         """Split `need` programs into small jobs; each samples and builds its share."""
         exclude = frozenset(m.mod_hash for m in store.measurements())
         size = self.config.job_size
         shares = [min(size, need - start) for start in range(0, need, size)]
+        claims = self._claims.dict() if len(shares) > 1 else None
         return [
             self.pool.submit(
                 sample_and_build,
@@ -80,6 +86,7 @@ class Collector:
                 share,
                 exclude,
                 share * self.config.max_tries_per_program,
+                claims,
             )
             for i, share in enumerate(shares)
         ]
@@ -158,31 +165,47 @@ class Collector:
         total = sum(need(t) for t in todo)
         start = time.time()
         bar = tqdm(total=total, unit="prog", desc="collect", dynamic_ncols=True, smoothing=0.05)
-        pending: tuple[Any, list] | None = None
+        ahead = 1 + (max(1, cfg.prefetch) if cfg.overlap else 0)  # batches submitted at once
+        pending: list[tuple[Any, int, list]] = []
         queue = [(t, 0) for t in todo]
+
+        def top_up() -> None:
+            while queue and len(pending) < ahead:
+                task, rnd = queue.pop(0)
+                n = need(task)
+                if n > 0:
+                    pending.append((task, rnd, self._submit(task, stores[task.info.task_id], n, rnd)))
+
         try:
             while queue or pending:
                 if cfg.time_limit_sec and time.time() - start > cfg.time_limit_sec:
                     tqdm.write(f"time limit of {cfg.time_limit_sec:.0f} s reached: stopping; re-run to resume")
                     break
-                if pending is None:
-                    task, rnd = queue.pop(0)
-                    pending = (task, rnd, self._submit(task, stores[task.info.task_id], need(task), rnd))
-                task, rnd, futures = pending
+                top_up()
+                if not pending:
+                    continue
+                task, rnd, futures = pending.pop(0)
+                t0 = time.time()
                 batch = self._gather(futures)
-                pending = None
-                if cfg.overlap and queue:  # keep the pool busy while the device measures
-                    nxt, nrnd = queue.pop(0)
-                    n = need(nxt)
-                    if n > 0:
-                        pending = (nxt, nrnd, self._submit(nxt, stores[nxt.info.task_id], n, nrnd))
+                t1 = time.time()
+                if cfg.overlap:
+                    top_up()  # keep the pool busy while the device measures
                 self._measure(task, stores[task.info.task_id], batch, bar, summary)
+                summary.waiting_for_pool_sec += t1 - t0
+                summary.measuring_sec += time.time() - t1
                 if need(task) > 0 and batch.programs and rnd < 50:
-                    queue.insert(0 if not pending else 1, (task, rnd + 1))
+                    # next round of the same task: after the batches already building, before new tasks
+                    queue.insert(0, (task, rnd + 1))
                 else:
                     summary.tasks_done += 1
+                    if summary.tasks_done % 10 == 0:  # where the time goes: the pool or the device
+                        tqdm.write(f"{summary.tasks_done} tasks done; waited {summary.waiting_for_pool_sec:.0f} s "
+                                   f"for the pool, measured {summary.measuring_sec:.0f} s")
         finally:
             bar.close()
+            for _, _, futures in pending:
+                for fut in futures:
+                    fut.cancel()
             summary.seconds = time.time() - start
         return summary
 

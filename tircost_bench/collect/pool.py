@@ -39,6 +39,11 @@ class WarmPool:
             self.restart()
             raise RuntimeError(f"a pool job ran past {timeout:.0f} s") from err
 
+    @staticmethod
+    def shared_dicts() -> Any:
+        """A started Manager: its .dict() proxies travel to the pool's jobs, and setdefault on them is atomic."""
+        return mp.get_context("spawn").Manager()
+
     def restart(self) -> None:
         self.shutdown(kill=True)
         self._pool = self._start()

@@ -73,8 +73,13 @@ def sample_and_build(
     count: int,
     exclude: frozenset[str],
     max_tries: int,
+    claims: Any = None,
 ) -> SampleBatch:
-    """Draw up to `count` valid programs whose structural hash is not in `exclude`, and build each."""
+    """Draw up to `count` valid programs whose structural hash is not in `exclude`, and build each.
+
+    `claims` (a dict shared by the round's jobs, e.g. a multiprocessing Manager's) stops two jobs from
+    building the same program: a job builds a program only if it claimed its hash first. Without it, jobs
+    of a small design space (an elementwise CUDA task has 6 programs) would each build all of them."""
     import tvm
     import tvm.s_tir.meta_schedule as ms
     import tvm_ffi
@@ -101,7 +106,8 @@ def sample_and_build(
             batch.invalid += 1
             continue
         mod_hash = str(tvm_ffi.structural_hash(sch.mod))
-        if mod_hash in seen:
+        if mod_hash in seen or (claims is not None and claims.setdefault(mod_hash, seed) != seed):
+            seen.add(mod_hash)
             batch.duplicate += 1
             if batch.duplicate > 50 * (len(batch.programs) + 1):
                 break  # a small design space (e.g. an elementwise task has one program): stop drawing
