@@ -209,7 +209,8 @@ def test_sigkill_and_resume_loses_nothing(tmp_path):
     out = log.read_text()
     summary = json.loads([x for x in out.splitlines() if x.startswith('{"measured"')][-1])
     assert summary["dropped_on_resume"] >= 1  # the torn tail was cut (and reported)
-    assert summary["measuring_sec"] > 0 and summary["waiting_for_pool_sec"] >= 0
+    # the kills may have left nothing to measure; whatever was measured was timed
+    assert (summary["measured"] + summary["failed"] > 0) == (summary["measuring_sec"] > 0)
     snapshot()
 
     final = _lines_by_task(work)

@@ -113,3 +113,39 @@ def test_real_tiny_search(small_suite, mlflow_store, tmp_path):
     md, js = publish_search([results], tmp_path / "lb")
     assert md.name == f"{small_suite.name}-search.md" and md.read_text() == md1
     assert len(json.loads(js.read_text())["rows"]) == 3
+
+    from typer.testing import CliRunner
+
+    from tircost_bench.cli import app
+
+    (tmp_path / "r.json").write_text(json.dumps(results))
+    got = CliRunner(env={"TIRCOST_LEADERBOARD_DIR": str(tmp_path / "lb2")}).invoke(
+        app, ["publish-search", str(tmp_path / "r.json")])
+    assert got.exit_code == 0, got.output
+    assert (tmp_path / "lb2" / md.name).read_text() == md1
+
+
+def test_publish_search_command_refuses_missing_results(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from tircost_bench.cli import app
+
+    monkeypatch.setenv("TIRCOST_LEADERBOARD_DIR", str(tmp_path / "lb"))
+    got = CliRunner().invoke(app, ["publish-search", str(tmp_path / "nope.json")])
+    assert got.exit_code == 1 and "no such results file" in got.output and "tircost-bench search" in got.output
+    assert not (tmp_path / "lb").exists()  # nothing written
+
+
+def test_search_programs_carry_plain_json_targets():
+    """Target.export() gives TVM FFI containers; Programs made from search candidates must hold plain JSON
+    (the graph cache key of gcn_topk json-dumps the target)."""
+    import tvm
+
+    from tircost_bench.collect.targets import cpu_target
+    from tircost_bench.predictors.pycostmodel import plain_json
+
+    exported = tvm.target.Target(cpu_target()).export()
+    with pytest.raises(TypeError):
+        json.dumps(exported)
+    plain = plain_json(exported)
+    assert json.loads(json.dumps(plain)) == plain and plain["kind"] == "llvm" and isinstance(plain["keys"], list)

@@ -255,5 +255,21 @@ def search(
     typer.echo(f"results: {saved['results']}" + (f" (mlflow run {run_id})" if run_id else ""))
 
 
+@app.command("publish-search")
+def publish_search_cmd(
+    results: list[Path] = typer.Argument(..., help="search_results.json files of one suite (any submissions)."),
+) -> None:
+    """Write leaderboard/SUITE-search.md and .json from `tircost-bench search` results."""
+    from tircost_bench.search.publish import load_results, publish_search
+
+    missing = [str(p) for p in results if not p.is_file()]
+    if missing:
+        typer.secho(f"error: no such results file: {', '.join(missing)} (run `tircost-bench search` first)",
+                    err=True, fg="red")
+        raise typer.Exit(1)
+    md, js = publish_search(load_results(results))
+    typer.echo(f"published {md} and {js}")
+
+
 def main() -> None:  # pragma: no cover
     app()

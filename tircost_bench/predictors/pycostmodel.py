@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -10,12 +11,23 @@ from tircost_bench.predictors.interface import Predictor
 from tircost_bench.representations.program import Program, Workload
 
 
+def plain_json(obj: Any) -> Any:
+    """TVM FFI containers (Map, Array, String) -> dict, list, str, as a suite's JSON records hold them."""
+    if isinstance(obj, str):
+        return str(obj)
+    if isinstance(obj, Mapping):
+        return {str(k): plain_json(v) for k, v in obj.items()}
+    if isinstance(obj, Sequence):
+        return [plain_json(v) for v in obj]
+    return obj
+
+
 def programs_from_candidates(context: Any, candidates: list[Any]) -> list[Program]:
     """MeasureCandidates of one tuning task -> Programs (the same objects the suites give)."""
     import tvm.s_tir.meta_schedule as ms
 
     workload = ms.database.Workload(context.mod)
-    target_json = context.target.export() if hasattr(context.target, "export") else None
+    target_json = plain_json(context.target.export()) if hasattr(context.target, "export") else None
     shared = Workload(context.task_name or "search", workload.as_json(), target_json or {})
     shared._workload = workload  # already decoded
     programs = []
