@@ -14,7 +14,7 @@ from typing import Any
 from tqdm import tqdm
 
 from tircost_bench.collect.measure import MeasureSettings, RPCSettings, classify, make_runner
-from tircost_bench.collect.pool import WarmPool
+from tircost_bench.collect.pool import WarmPool, start_manager
 from tircost_bench.collect.sampler import SampleBatch, sample_and_build
 from tircost_bench.collect.targets import device_type
 from tircost_bench.collect.task_store import TaskStore
@@ -62,20 +62,24 @@ class Collector:
         self.work_dir = Path(work_dir)
         self.config = config
         self.pool = WarmPool(config.workers)
-        self._claims = WarmPool.shared_dicts()  # per round: which job builds which program
+        self._manager: Any = None  # holds each round's claims (which job builds which program); started on need
         self.runner = make_runner(config.measure, config.rpc)
         self.device = device_type(config.target)
 
     def close(self) -> None:
         self.pool.shutdown()
-        self._claims.shutdown()
+        if self._manager is not None:
+            self._manager.shutdown()
 
     def _submit(self, task: Any, store: TaskStore, need: int, round_no: int) -> list:
         """Split `need` programs into small jobs; each samples and builds its share."""
         exclude = frozenset(m.mod_hash for m in store.measurements())
         size = self.config.job_size
         shares = [min(size, need - start) for start in range(0, need, size)]
-        claims = self._claims.dict() if len(shares) > 1 else None
+        claims = None
+        if len(shares) > 1:
+            self._manager = self._manager or start_manager()
+            claims = self._manager.dict()
         return [
             self.pool.submit(
                 sample_and_build,

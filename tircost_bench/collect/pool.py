@@ -39,11 +39,6 @@ class WarmPool:
             self.restart()
             raise RuntimeError(f"a pool job ran past {timeout:.0f} s") from err
 
-    @staticmethod
-    def shared_dicts() -> Any:
-        """A started Manager: its .dict() proxies travel to the pool's jobs, and setdefault on them is atomic."""
-        return mp.get_context("spawn").Manager()
-
     def restart(self) -> None:
         self.shutdown(kill=True)
         self._pool = self._start()
@@ -53,3 +48,8 @@ class WarmPool:
             for proc in list(getattr(self._pool, "_processes", {}).values()):
                 proc.kill()
         self._pool.shutdown(wait=not kill, cancel_futures=True)
+
+
+def start_manager() -> Any:
+    """A started Manager: its .dict() proxies travel to a pool's jobs, and setdefault on them is atomic."""
+    return mp.get_context("spawn").Manager()
