@@ -171,3 +171,26 @@ def submission_factory(tmp_path: Path):
     """make_submission under this test's tmp_path: factory(name, predict_body, version="1.0") -> folder."""
     return lambda name, body, version="1.0": make_submission(tmp_path / "subs" / f"{name}-{version}", name, body,
                                                               version)
+
+
+def one_task_and_rest(train, valid):  # type: ignore[no-untyped-def]
+    """(the first train task, the other train tasks + valid): fit on one task, tune on tasks it has not seen."""
+    import numpy as np
+
+    from tircost_bench.suite.loader import LabeledPrograms
+
+    m = train.task_ids == min(train.task_ids)
+    pick = [p for p, k in zip(train.programs, m) if k]
+    rest = [p for p, k in zip(train.programs, m) if not k] + list(valid.programs)
+    return (LabeledPrograms(pick, train.latencies[m]),
+            LabeledPrograms(rest, np.concatenate([train.latencies[~m], valid.latencies])))
+
+
+def mean_pairwise(predicted, split) -> float:  # type: ignore[no-untyped-def]
+    """Mean over the split's tasks of the pairwise accuracy of predicted latencies."""
+    import numpy as np
+
+    from tircost_bench.metrics import pairwise_accuracy
+
+    t = split.task_ids
+    return float(np.mean([pairwise_accuracy(split.latencies[t == k], predicted[t == k]) for k in set(t)]))

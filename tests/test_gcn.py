@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import test_ast_graph as shared
+from conftest import mean_pairwise, one_task_and_rest
 
 from tircost_bench.predictors.submission import load_submission
 from tircost_bench.representations import ast_graph as ag
@@ -67,3 +68,21 @@ def test_unknown_parameter_is_refused() -> None:
     sub = load_submission(SUBMISSION)
     with pytest.raises(ValueError, match="unknown parameters"):
         sub.predictor_class()(seed=0, hiden=3)
+
+
+def test_update_learns_the_tuned_task(mini_suite, cache: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Search's online hook: fine-tuning on measurements of tasks the model never saw makes it rank them
+    better; load() forgets the online history and restores the trained weights."""
+    one, tuned = one_task_and_rest(mini_suite.labeled("train"), mini_suite.labeled("val"))
+    sub = load_submission(SUBMISSION)
+    model = sub.predictor_class()(seed=1, **{**sub.meta.parameters, **SMALL, "online_steps": 40})
+    model.fit(one, mini_suite.labeled("val"))
+    model.save(tmp_path)
+    programs = [fresh(p) for p in tuned.programs]
+    before = model.predict(programs)
+    model.update(programs, tuned.latencies)
+    acc_before, acc_after = mean_pairwise(before, tuned), mean_pairwise(model.predict(programs), tuned)
+    assert acc_after >= acc_before + 0.2 and acc_after >= 0.8, (acc_before, acc_after)
+    model.load(tmp_path)
+    assert model.config.online_steps == 40 and model._online == []
+    np.testing.assert_array_equal(model.predict(programs), before)

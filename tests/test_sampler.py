@@ -34,3 +34,76 @@ def test_jobs_of_a_round_build_each_program_once():
         for p in batch.programs:
             if p.artifact_path:
                 shutil.rmtree(Path(p.artifact_path).parent, ignore_errors=True)
+
+
+def test_a_drawn_dry_task_is_not_sampled_again(tmp_path):
+    """A round that draws only measured programs marks the task exhausted; a resumed run leaves it alone."""
+    from types import SimpleNamespace
+
+    from tircost_bench.collect.collector import CollectConfig, Collector
+    from tircost_bench.collect.measure import MeasureSettings
+    from tircost_bench.collect.targets import cpu_target
+    from tircost_bench.collect.task_store import TaskStore
+
+    mod = _elementwise()
+    task = SimpleNamespace(info=SimpleNamespace(task_id="ew", name="ew"), mod=mod)
+    config = CollectConfig(target=cpu_target(), programs_per_task=40, workers=1, job_size=40,
+                           measure=MeasureSettings(repeat=1, min_repeat_ms=1))
+    collector = Collector(tmp_path, config)
+    try:
+        first = collector.run([task])
+        store = TaskStore(tmp_path, "ew")
+        stats, measured = store.sampling_stats(), len(store.measurements())
+        assert 0 < measured < 40 and first.measured + first.failed == measured  # the llvm space is small
+        assert stats.exhausted and stats.duplicate > 0
+        again = collector.run([task])
+    finally:
+        collector.close()
+    assert again.measured == again.failed == 0
+    assert TaskStore(tmp_path, "ew").sampling_stats() == stats  # nothing drawn on resume
+
+
+def _matmul():
+    import tvm
+    from tvm import te
+
+    a, b = te.placeholder((64, 64), name="A"), te.placeholder((64, 64), name="B")
+    k = te.reduce_axis((0, 64), "k")
+    c = te.compute((64, 64), lambda i, j: te.sum(a[i, k] * b[k, j], axis=k), name="C")
+    return tvm.IRModule({"main": te.create_prim_func([a, b, c])})
+
+
+def test_presampled_programs_are_measured_without_new_draws(tmp_path):
+    """presample draws programs without building them; collect then replays, builds and measures exactly
+    those (no draw), and a record whose replay gives another program is refused."""
+    from types import SimpleNamespace
+
+    from tircost_bench.collect.collector import CollectConfig, Collector
+    from tircost_bench.collect.measure import MeasureSettings
+    from tircost_bench.collect.sampler import sample_and_build
+    from tircost_bench.collect.targets import cpu_target
+    from tircost_bench.collect.task_store import TaskStore
+
+    mod = _matmul()
+    task = SimpleNamespace(info=SimpleNamespace(task_id="mm", name="mm"), mod=mod)
+    config = CollectConfig(target=cpu_target(), programs_per_task=6, workers=1, job_size=3,
+                           measure=MeasureSettings(repeat=1, min_repeat_ms=1))
+    collector = Collector(tmp_path, config)
+    try:
+        drawn = collector.presample([task])
+        store = TaskStore(tmp_path, "mm")
+        presampled = store.presampled()
+        assert drawn.programs == len(presampled) == 6 and drawn.tried >= 6
+        assert not (store.dir / "measurements.jsonl").exists()  # nothing built or measured
+        assert collector.presample([task]).programs == 0  # resumable: nothing left to draw
+        summary = collector.run([task])
+    finally:
+        collector.close()
+    store = TaskStore(tmp_path, "mm")
+    assert {m.mod_hash for m in store.measurements()} == {h for _, h in presampled}
+    assert summary.measured == 6 and store.sampling_stats().tried == drawn.tried  # the run drew nothing
+
+    record, good = presampled[0]
+    batch = sample_and_build("mm", mod, cpu_target(), 9, 2, frozenset(), 0,
+                             presampled=[(record, "not-its-hash"), (record, good)], build=False)
+    assert [p.mod_hash for p in batch.programs] == [good] and batch.invalid == 1 and batch.replayed == 2

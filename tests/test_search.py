@@ -109,7 +109,8 @@ def test_real_tiny_search(small_suite, mlflow_store, tmp_path):
 
     md1 = search_summary_markdown(results)
     assert md1 == search_summary_markdown(json.loads(json.dumps(results)))  # deterministic
-    assert "| net-a | ms-xgb | reference |" in md1
+    run = f"{results['submission']['name']} {results['submission']['version']}"
+    assert f"| net-a | {run} | ms-xgb | reference |" in md1
     md, js = publish_search([results], tmp_path / "lb")
     assert md.name == f"{small_suite.name}-search.md" and md.read_text() == md1
     assert len(json.loads(js.read_text())["rows"]) == 3

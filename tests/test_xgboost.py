@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import mean_pairwise, one_task_and_rest
 
 from tircost_bench.paths import PROJECT_ROOT
 from tircost_bench.predictors.interface import Predictor
@@ -79,6 +80,26 @@ def test_xgboost_objectives(objective: str, splits: tuple[LabeledPrograms, Label
         m = tid == t
         order = np.argsort(score[m])
         assert np.all(np.diff(lat[m][order]) <= 0)
+
+
+
+def test_xgboost_update_learns_the_tuned_task(splits: tuple[LabeledPrograms, LabeledPrograms]) -> None:
+    """Search's online hook: measurements of tasks the model never saw make it rank them better, and every
+    update re-grows its trees on the trained booster (which stays as it was)."""
+    one, tuned = one_task_and_rest(*splits)
+    model = make("xgboost", online_rounds=20)
+    model.fit(one, splits[1])
+    trained_rounds = model.booster.num_boosted_rounds()  # type: ignore[attr-defined]
+    before = model.predict(tuned.programs)
+    half = len(tuned) // 2
+    model.update(tuned.programs[:half], tuned.latencies[:half])
+    model.update(tuned.programs[half:], tuned.latencies[half:])
+    assert model.booster.num_boosted_rounds() == trained_rounds + 20  # type: ignore[attr-defined]
+    acc_before, acc_after = mean_pairwise(before, tuned), mean_pairwise(model.predict(tuned.programs), tuned)
+    assert acc_after > acc_before and acc_after >= 0.9, (acc_before, acc_after)
+    model.fit(one, splits[1])  # a refit forgets the online history
+    assert model._online == []  # type: ignore[attr-defined]
+    np.testing.assert_array_equal(model.predict(tuned.programs), before)
 
 
 def test_tvm_xgb_matches_stock_extractor(splits: tuple[LabeledPrograms, LabeledPrograms]) -> None:

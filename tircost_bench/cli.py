@@ -71,6 +71,24 @@ def collect(
         _pack(work, suite, version)
 
 
+@app.command()
+def presample(
+    work_dir: Path = typer.Option(..., help="A prepared collection folder (see `collect --prepare-only`)."),
+    programs: int = typer.Option(100, help="Programs wanted per task (measured + presampled)."),
+    workers: int = typer.Option(max(1, (os.cpu_count() or 2)), help="Sampling worker processes."),
+    time_limit: float | None = typer.Option(None, help="Stop after this many seconds (resumable)."),
+) -> None:
+    """Draw valid random programs for a prepared campaign's target here, without building or measuring them:
+    the measuring machine's `collect` then replays and builds them first, instead of drawing (random CUDA
+    schedules are mostly invalid, and a GPU machine's time is scarcer than this one's)."""
+    from dataclasses import asdict
+
+    from tircost_bench.collect.campaign import load_prepared, presample_tasks
+
+    summary = presample_tasks(work_dir, load_prepared(work_dir), programs, workers, time_limit)
+    typer.echo(json.dumps(asdict(summary)))
+
+
 def _pack(work: Path, suite: str, version: str, notes: str = "") -> None:
     from tircost_bench.collect.zoo import HELD_OUT_NETWORKS
     from tircost_bench.paths import suites_dir
@@ -248,9 +266,10 @@ def search(
     saved = save_all(results, folder, track=not no_track)
     for nid, net in sorted(results["networks"].items()):
         for model, m in net["metrics"].items():
-            lat = m["final_latency"]
-            typer.echo(f"{nid} {model}: final {'–' if lat is None else f'{lat * 1e3:.3f} ms'}, "
-                       f"time to reference {m['time_to_reference']}, speed-up {m['speed_up']}")
+            lat, ttr, speed_up = m["final_latency"], m["time_to_reference"], m["speed_up"]
+            typer.echo(f"{nid} {model}: final {'–' if lat is None else f'{lat * 1e3:.3f} ms'}, time to reference "
+                       f"{'never' if ttr is None else f'{ttr:.1f} s'}, "
+                       f"speed-up {'–' if speed_up is None else f'{speed_up:.2f}x'}")
     run_id = saved["mlflow_run_id"]
     typer.echo(f"results: {saved['results']}" + (f" (mlflow run {run_id})" if run_id else ""))
 

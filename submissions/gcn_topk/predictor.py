@@ -54,6 +54,7 @@ class Config:
     max_minutes: float = 10.0  # wall-clock cap of the training loop
     threads: int = 1  # torch intra-op threads: on a shared 2-core box 2 threads ran 5-10x slower (spin waits)
     graph_workers: int = 2  # processes for cold graph builds
+    online_steps: int = 20  # search: Adam steps per update, from the trained weights, on all measurements so far
 
 
 CHECKPOINT_FILES = ("model.pt", "config.json")
@@ -72,6 +73,11 @@ class GCNTopKPredictor(Predictor):
         self.std = np.ones(N_FEATURES, np.float32)
         self.history: list[dict[str, float]] = []
         self.best_val: float = float("nan")
+        self._forget_online()
+
+    def _forget_online(self) -> None:
+        self._trained_state: dict[str, Any] | None = None  # weights as fitted/loaded; updates restart from them
+        self._online: list[tuple[PackedGraph, str, float]] = []  # (graph, task id, latency) from the tuner
 
     # --- helpers --------------------------------------------------------------------------------------
     def _seed_all(self) -> None:
@@ -105,6 +111,25 @@ class GCNTopKPredictor(Predictor):
                 out.append(self.model(collate(packed[s:s + batch_size])).numpy())
         return np.concatenate(out).astype(np.float64) if out else np.zeros(0)
 
+    def _optimizer(self) -> tuple[list[torch.nn.Parameter], torch.optim.Optimizer]:
+        assert self.model is not None
+        params = [p for p in self.model.parameters() if p.requires_grad]
+        return params, torch.optim.Adam(params, lr=self.config.lr, weight_decay=self.config.weight_decay)
+
+    def _step(self, opt: torch.optim.Optimizer, params: list[torch.nn.Parameter], packed: Sequence[PackedGraph],
+              z: torch.Tensor, idx: np.ndarray, groups: np.ndarray) -> float:
+        """One Adam step on a batch of same-task groups: Huber on z + pairwise ranking loss."""
+        assert self.model is not None
+        pred = self.model(collate([packed[i] for i in idx]))
+        target = z[idx]
+        loss = F.huber_loss(pred, target, delta=1.0) + self.config.rank_weight * pair_loss(
+            pred, target, torch.from_numpy(groups))
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 5.0)
+        opt.step()
+        return float(loss.detach())
+
     @staticmethod
     def _val_pairwise(z_pred: np.ndarray, latencies: np.ndarray, task_ids: np.ndarray) -> float:
         scores = [pairwise_accuracy(latencies[task_ids == t], z_pred[task_ids == t]) for t in np.unique(task_ids)]
@@ -126,6 +151,7 @@ class GCNTopKPredictor(Predictor):
     # --- Predictor API -------------------------------------------------------------------------------
     def fit(self, train: LabeledPrograms, valid: LabeledPrograms) -> None:
         c = self.config
+        self._forget_online()
         self._seed_all()
         train, valid = self._split_valid(train, valid)
         t0 = time.perf_counter()
@@ -139,8 +165,7 @@ class GCNTopKPredictor(Predictor):
         z = torch.from_numpy(task_z(np.log(train.latencies), tid_train).astype(np.float32))
 
         self.model = self._build_model()
-        params = [p for p in self.model.parameters() if p.requires_grad]
-        opt = torch.optim.Adam(params, lr=c.lr, weight_decay=c.weight_decay)
+        params, opt = self._optimizer()
         rng = np.random.default_rng(self.seed)
         best_state, best, bad = None, -np.inf, 0
         t_train = time.perf_counter()
@@ -148,15 +173,7 @@ class GCNTopKPredictor(Predictor):
             self.model.train()
             losses = []
             for idx, groups in task_batches(tid_train, rng, c.per_task, c.tasks_per_batch):
-                pred = self.model(collate([p_train[i] for i in idx]))
-                target = z[idx]
-                loss = F.huber_loss(pred, target, delta=1.0) + c.rank_weight * pair_loss(
-                    pred, target, torch.from_numpy(groups))
-                opt.zero_grad()
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(params, 5.0)
-                opt.step()
-                losses.append(float(loss.detach()))
+                losses.append(self._step(opt, params, p_train, z, idx, groups))
             val = self._val_pairwise(self._predict_z(p_valid), valid.latencies, tid_valid)
             self.history.append({"epoch": epoch, "loss": float(np.mean(losses)) if losses else float("nan"),
                                  "val_pairwise": val, "seconds": time.perf_counter() - t_train})
@@ -172,6 +189,37 @@ class GCNTopKPredictor(Predictor):
         self.best_val = float(best) if np.isfinite(best) else float("nan")
         self.timing = {"graphs_s": t_graph, "train_s": time.perf_counter() - t_train,
                        "n_train": len(train), "n_valid": len(valid)}
+
+    def update(self, programs: Sequence[Program], latencies: np.ndarray) -> None:
+        """Online learning in search: `online_steps` Adam steps from the trained weights on every measurement
+        the tuner has reported so far (each update restarts from the trained weights, so what it learns
+        never drifts from a chain of fine-tunes)."""
+        c = self.config
+        if self.model is None:
+            raise RuntimeError("gcn_topk: fit or load first")
+        if c.online_steps <= 0 or not len(programs):
+            return
+        torch.set_num_threads(c.threads)
+        if self._trained_state is None:
+            self._trained_state = copy.deepcopy(self.model.state_dict())
+        packed = self._pack(self._graphs(programs))
+        self._online += [(g, p.task_id, float(x)) for g, p, x in zip(packed, programs, latencies)]
+        graphs = [g for g, _, _ in self._online]
+        tids = np.array([t for _, t, _ in self._online])
+        z = torch.from_numpy(task_z(np.log([x for _, _, x in self._online]), tids).astype(np.float32))
+        self.model.load_state_dict(self._trained_state)
+        params, opt = self._optimizer()
+        rng = np.random.default_rng(self.seed)
+        self.model.train()
+        steps = 0
+        while steps < c.online_steps:
+            batches = task_batches(tids, rng, c.per_task, c.tasks_per_batch)[: c.online_steps - steps]
+            if not batches:
+                break  # no task has two programs yet: nothing to rank
+            for idx, groups in batches:
+                self._step(opt, params, graphs, z, idx, groups)
+            steps += len(batches)
+        self.model.eval()
 
     def predict(self, programs: Sequence[Program]) -> np.ndarray:
         if self.model is None:
@@ -200,7 +248,9 @@ class GCNTopKPredictor(Predictor):
         if meta.get("graph_version") != GRAPH_VERSION:
             raise ValueError(f"{directory}: trained on AST graphs v{meta.get('graph_version')}, "
                              f"this code builds v{GRAPH_VERSION}; retrain")
-        self.config = Config(**meta["config"])
+        # Search-time settings are the submission's, not the checkpoint's.
+        self.config = Config(**{**meta["config"], "online_steps": self.config.online_steps})
+        self._forget_online()
         self.mean = np.asarray(meta["feature_mean"], np.float32)
         self.std = np.asarray(meta["feature_std"], np.float32)
         self.best_val = float(meta.get("best_val_pairwise", float("nan")))

@@ -35,6 +35,7 @@ DEFAULTS: dict[str, Any] = {
     "min_child_weight": 1.0,
     "pairs_per_sample": 8,  # rank:pairwise: sampled partners per program within its task
     "nthread": 2,
+    "online_rounds": 20,  # search: trees appended per update, fitted to the tuner's measurements (0 = off)
 }
 
 
@@ -144,6 +145,8 @@ class XGBoostPredictor(Predictor):
         self.objective = str(objective)  # the one actually trained (resolves "auto")
         self.scale = _LatencyScale()
         self.selection: dict[str, float] = {}  # objective -> val pairwise accuracy, when "auto" ran
+        self._trained: Any = None  # the booster as fitted/loaded; online trees are always grown from it
+        self._online: list[tuple[np.ndarray, list[str], np.ndarray]] = []  # (features, task ids, latencies)
 
     def _xgb_params(self, objective: str) -> dict[str, Any]:
         p = self.parameters
@@ -155,7 +158,9 @@ class XGBoostPredictor(Predictor):
                     "lambdarank_num_pair_per_sample": p["pairs_per_sample"]}
         return {**common, "objective": "reg:squarederror"}
 
-    def _train(self, objective: str, x: np.ndarray, task_ids: np.ndarray, rel: np.ndarray) -> Any:
+    def _train(self, objective: str, x: np.ndarray, task_ids: np.ndarray, rel: np.ndarray,
+               rounds: int | None = None, start: Any = None) -> Any:
+        """A booster fitted on (x, rel); `start` (left unchanged: xgboost copies it) continues an existing one."""
         import xgboost as xgb
 
         if objective == "rank:pairwise":
@@ -164,7 +169,8 @@ class XGBoostPredictor(Predictor):
             dm = xgb.DMatrix(x[order], label=rel[order], qid=qid)
         else:
             dm = xgb.DMatrix(x, label=rel, weight=rel)
-        return xgb.train(self._xgb_params(objective), dm, num_boost_round=int(self.parameters["num_boost_round"]))
+        rounds = int(self.parameters["num_boost_round"]) if rounds is None else rounds
+        return xgb.train(self._xgb_params(objective), dm, num_boost_round=rounds, xgb_model=start)
 
     def _score(self, programs: Sequence[Program]) -> np.ndarray:
         import xgboost as xgb
@@ -173,6 +179,7 @@ class XGBoostPredictor(Predictor):
         return np.asarray(self.booster.predict(xgb.DMatrix(x)), dtype=np.float64)
 
     def fit(self, train: LabeledPrograms, valid: LabeledPrograms) -> None:
+        self._trained, self._online = None, []
         x = aggregate(per_store_features(train.programs, int(self.parameters["nthread"])))
         task_ids = train.task_ids
         rel = _relevance(task_ids, train.latencies)
@@ -190,6 +197,24 @@ class XGBoostPredictor(Predictor):
         workloads = {p.task_id: p.workload for p in train.programs}
         self.scale.fit(workloads, task_ids, np.log(train.latencies), self._score(train.programs),
                        self._xgb_params("reg:weighted"))
+
+    def update(self, programs: Sequence[Program], latencies: np.ndarray) -> None:
+        """Online learning in search: re-grow `online_rounds` trees on top of the trained booster from all the
+        measurements seen so far (like TVM's XGBModel refits on its whole history, but starting from the
+        transferred model instead of from nothing). The trained booster itself is never changed."""
+        rounds = int(self.parameters["online_rounds"])
+        if self.booster is None:
+            raise RuntimeError("XGBoostPredictor: call fit or load before update")
+        if rounds <= 0 or not len(programs):
+            return
+        if self._trained is None:
+            self._trained = self.booster
+        feats = aggregate(per_store_features(programs, int(self.parameters["nthread"])))
+        self._online.append((feats, [p.task_id for p in programs], np.asarray(latencies, dtype=np.float64)))
+        x = np.concatenate([f for f, _, _ in self._online])
+        task_ids = np.array([t for _, tids, _ in self._online for t in tids])
+        lat = np.concatenate([lat for _, _, lat in self._online])
+        self.booster = self._train(self.objective, x, task_ids, _relevance(task_ids, lat), rounds, self._trained)
 
     def predict(self, programs: Sequence[Program]) -> np.ndarray:
         if self.booster is None:
@@ -211,6 +236,7 @@ class XGBoostPredictor(Predictor):
 
         d = Path(directory)
         meta = json.loads((d / "meta.json").read_text())
+        self._trained, self._online = None, []
         self.booster = xgb.Booster()
         self.booster.load_model(bytearray(gzip.decompress((d / "model.json.gz").read_bytes())))
         self.booster.set_param({"nthread": int(self.parameters["nthread"])})

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from tircost_bench.collect.collector import CollectConfig, Collector, CollectSummary
+from tircost_bench.collect.collector import CollectConfig, Collector, CollectSummary, PresampleSummary
 from tircost_bench.collect.targets import describe_platform
 from tircost_bench.collect.task_store import WORKLOADS, TaskStore
 from tircost_bench.records import TaskInfo
@@ -126,5 +126,23 @@ def collect_tasks(work_dir: Path, tasks: list, config: CollectConfig, limit_task
     collector = Collector(work_dir, config)
     try:
         return collector.run(tasks[:limit_tasks] if limit_tasks else tasks)
+    finally:
+        collector.close()
+
+
+def presample_tasks(work_dir: Path, tasks: list, programs_per_task: int, workers: int,
+                    time_limit_sec: float | None = None) -> PresampleSummary:
+    """Draw the programs a prepared campaign still needs, here, for its own target (see Collector.presample)."""
+    import tvm
+
+    settings = json.loads((Path(work_dir) / COLLECT_FILE).read_text())
+    if settings["tvm_version"] != tvm.__version__:
+        raise CampaignError(f"{work_dir} is collected with TVM {settings['tvm_version']}, this is {tvm.__version__}: "
+                            "another TVM may replay a trace into another program; presample with the same TVM")
+    config = CollectConfig(target=settings["target"], programs_per_task=programs_per_task, workers=workers,
+                           time_limit_sec=time_limit_sec)
+    collector = Collector(Path(work_dir), config)
+    try:
+        return collector.presample(tasks)
     finally:
         collector.close()

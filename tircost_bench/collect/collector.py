@@ -20,6 +20,8 @@ from tircost_bench.collect.targets import device_type
 from tircost_bench.collect.task_store import TaskStore
 from tircost_bench.records import Measurement
 
+EXHAUSTED_AFTER_DUPLICATES = 50  # valid draws, all already measured, before a task counts as drawn dry
+
 
 @dataclass
 class CollectConfig:
@@ -53,6 +55,14 @@ class CollectSummary:
         return (self.measured + self.failed) / self.seconds if self.seconds else 0.0
 
 
+@dataclass
+class PresampleSummary:
+    programs: int = 0
+    tried: int = 0
+    tasks: int = 0
+    seconds: float = 0.0
+
+
 def _seed(*parts: Any) -> int:
     return int.from_bytes(hashlib.sha256(json.dumps(parts).encode()).digest()[:4], "little")
 
@@ -63,17 +73,29 @@ class Collector:
         self.config = config
         self.pool = WarmPool(config.workers)
         self._manager: Any = None  # holds each round's claims (which job builds which program); started on need
-        self.runner = make_runner(config.measure, config.rpc)
+        self._runner: Any = None  # made on first measurement (presampling measures nothing)
         self.device = device_type(config.target)
+
+    @property
+    def runner(self) -> Any:
+        if self._runner is None:
+            self._runner = make_runner(self.config.measure, self.config.rpc)
+        return self._runner
 
     def close(self) -> None:
         self.pool.shutdown()
         if self._manager is not None:
             self._manager.shutdown()
 
-    def _submit(self, task: Any, store: TaskStore, need: int, round_no: int) -> list:
-        """Split `need` programs into small jobs; each samples and builds its share."""
-        exclude = frozenset(m.mod_hash for m in store.measurements())
+    def _submit(self, task: Any, store: TaskStore, need: int, round_no: int | str, build: bool = True) -> list:
+        """Split `need` programs into small jobs; each samples and builds its share, replaying the task's
+        presampled programs first (or, with build=False, only draws: presampling)."""
+        measured = {m.mod_hash for m in store.measurements()}
+        presampled = [p for p in store.presampled() if p[1] not in measured]
+        if not build:  # draw programs that are neither measured nor presampled yet
+            measured |= {h for _, h in presampled}
+            presampled = []
+        exclude = frozenset(measured)
         size = self.config.job_size
         shares = [min(size, need - start) for start in range(0, need, size)]
         claims = None
@@ -91,6 +113,8 @@ class Collector:
                 exclude,
                 share * self.config.max_tries_per_program,
                 claims,
+                presampled[i::len(shares)],
+                build,
             )
             for i, share in enumerate(shares)
         ]
@@ -106,6 +130,7 @@ class Collector:
             merged.tried += batch.tried
             merged.invalid += batch.invalid
             merged.duplicate += batch.duplicate
+            merged.replayed += batch.replayed
             merged.programs.extend(batch.programs)
         return merged
 
@@ -125,7 +150,6 @@ class Collector:
         return out
 
     def _measure(self, task: Any, store: TaskStore, batch: SampleBatch, bar: tqdm, summary: CollectSummary) -> None:
-        store.add_sampling(batch.tried, batch.invalid, batch.duplicate)
         known = {m.mod_hash for m in store.measurements()}
         index = len(known)
         fresh = []
@@ -133,6 +157,10 @@ class Collector:
             if prog.mod_hash not in known:  # two workers may draw the same program
                 known.add(prog.mod_hash)
                 fresh.append(prog)
+        # Nothing new after many valid draws: a small design space (an elementwise CUDA task has 6 programs).
+        # Recorded, so that resumed runs do not draw it dry again.
+        exhausted = not fresh and batch.duplicate >= EXHAUSTED_AFTER_DUPLICATES
+        store.add_sampling(batch.tried, batch.invalid, batch.duplicate, exhausted)
         width = max(1, self.config.rpc.max_workers) if self.config.rpc else 1  # programs in flight at once
         for start in range(0, len(fresh), width):
             chunk = fresh[start:start + width]
@@ -151,6 +179,36 @@ class Collector:
                 bar.update(1)
                 bar.set_postfix(task=task.info.name[:28], failed=summary.failed, refresh=False)
 
+    def presample(self, tasks: Sequence[Any]) -> PresampleSummary:
+        """Draw, without building or measuring, the valid programs each task still lacks into its
+        presampled.jsonl. Any machine with the same TVM can do it for the target; the measuring machine
+        then replays and builds them instead of drawing (random CUDA schedules are mostly invalid)."""
+        cfg = self.config
+        summary, start = PresampleSummary(), time.time()
+        bar = tqdm(tasks, unit="task", desc="presample", dynamic_ncols=True)
+        for task in bar:
+            if cfg.time_limit_sec and time.time() - start > cfg.time_limit_sec:
+                tqdm.write(f"time limit of {cfg.time_limit_sec:.0f} s reached: stopping; re-run to resume")
+                break
+            store = TaskStore(self.work_dir, task.info.task_id, task.mod)
+            measured = store.measurements()
+            done = {m.mod_hash for m in measured}
+            waiting = sum(h not in done for _, h in store.presampled())
+            want = cfg.programs_per_task - sum(m.ok for m in measured) - waiting
+            if want <= 0 or store.sampling_stats().exhausted:
+                continue
+            tag = f"presample-{len(store.presampled())}"  # seeds unlike the measuring rounds' (0, 1, ...)
+            batch = self._gather(self._submit(task, store, want, tag, build=False))
+            store.add_presampled([(p.record_json, p.mod_hash) for p in batch.programs])
+            store.add_sampling(batch.tried, batch.invalid, batch.duplicate)
+            summary.programs += len(batch.programs)
+            summary.tried += batch.tried
+            summary.tasks += 1
+            bar.set_postfix(programs=summary.programs, refresh=False)
+        bar.close()
+        summary.seconds = time.time() - start
+        return summary
+
     def run(self, tasks: Sequence[Any]) -> CollectSummary:
         """Collect until every task has `programs_per_task` successful measurements (resumable)."""
         cfg = self.config
@@ -159,7 +217,10 @@ class Collector:
         summary.dropped_on_resume = sum(s.dropped for s in stores.values())
 
         def need(task: Any) -> int:
-            ms_ = stores[task.info.task_id].measurements()
+            store = stores[task.info.task_id]
+            if store.sampling_stats().exhausted:
+                return 0  # every program of its design space is measured
+            ms_ = store.measurements()
             ok = sum(m.ok for m in ms_)
             if len(ms_) - ok >= cfg.max_attempts_factor * cfg.programs_per_task:
                 return 0  # this task keeps failing: stop spending time on it, the sidecar says why

@@ -11,6 +11,7 @@ import os
 import random
 import tempfile
 import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +35,7 @@ class SampleBatch:
     tried: int = 0
     invalid: int = 0  # rejected by a postproc (e.g. VerifyGPUCode): counted, never kept
     duplicate: int = 0
+    replayed: int = 0  # presampled programs rebuilt from their traces (no draws)
 
 
 def _design_space(task_id: str, mod: Any, target: Any) -> tuple[list[Any], list[Any]]:
@@ -74,12 +76,16 @@ def sample_and_build(
     exclude: frozenset[str],
     max_tries: int,
     claims: Any = None,
+    presampled: Sequence[tuple[list[Any], str]] = (),
+    build: bool = True,
 ) -> SampleBatch:
     """Draw up to `count` valid programs whose structural hash is not in `exclude`, and build each.
 
     `claims` (a dict shared by the round's jobs, e.g. a multiprocessing Manager's) stops two jobs from
     building the same program: a job builds a program only if it claimed its hash first. Without it, jobs
-    of a small design space (an elementwise CUDA task has 6 programs) would each build all of them."""
+    of a small design space (an elementwise CUDA task has 6 programs) would each build all of them.
+    `presampled` (record JSON, hash) pairs, drawn earlier by `presample`, are replayed and built before
+    any new draw. With `build=False` nothing is built (presampling: artifact_path stays None)."""
     import tvm
     import tvm.s_tir.meta_schedule as ms
     import tvm_ffi
@@ -93,6 +99,35 @@ def sample_and_build(
     rng = random.Random(seed)
     batch = SampleBatch()
     seen = set(exclude)
+
+    def claim(mod_hash: str) -> bool:
+        """New to the task, and no other job of the round took it first."""
+        mine = mod_hash not in seen and (claims is None or claims.setdefault(mod_hash, seed) == seed)
+        seen.add(mod_hash)
+        return mine
+
+    def keep(record: list[Any], mod_hash: str, scheduled: Any) -> None:
+        if not build:
+            batch.programs.append(SampledProgram(record, mod_hash, None))
+            return
+        try:
+            program = SampledProgram(record, mod_hash, build_module(scheduled, target))
+        except Exception as err:  # noqa: BLE001 - any compiler failure is a measured outcome
+            program = SampledProgram(record, mod_hash, None, f"{type(err).__name__}: {err}"[-2000:])
+        batch.programs.append(program)
+
+    for record, mod_hash in presampled:
+        if len(batch.programs) >= count:
+            break
+        if not claim(mod_hash):
+            continue
+        sch = Schedule(mod)
+        Trace.apply_json_to_schedule(record[0], sch)  # the trace holds the postprocs' steps and all decisions
+        batch.replayed += 1
+        if str(tvm_ffi.structural_hash(sch.mod)) != mod_hash:
+            batch.invalid += 1  # another TVM replays it differently: its hash would name the wrong program
+            continue
+        keep(record, mod_hash, sch.mod)
     while len(batch.programs) < count and batch.tried < max_tries:
         batch.tried += 1
         sch = Schedule(mod, seed=rng.randrange(1, 2**31 - 1))
@@ -106,19 +141,12 @@ def sample_and_build(
             batch.invalid += 1
             continue
         mod_hash = str(tvm_ffi.structural_hash(sch.mod))
-        if mod_hash in seen or (claims is not None and claims.setdefault(mod_hash, seed) != seed):
-            seen.add(mod_hash)
+        if not claim(mod_hash):
             batch.duplicate += 1
             if batch.duplicate > 50 * (len(batch.programs) + 1):
                 break  # a small design space (e.g. an elementwise task has one program): stop drawing
             continue
-        seen.add(mod_hash)
-        record = ms.database.TuningRecord(sch.trace, workload, None, target, args_info).as_json()
-        try:
-            program = SampledProgram(record, mod_hash, build_module(sch.mod, target))
-        except Exception as err:  # noqa: BLE001 - any compiler failure is a measured outcome
-            program = SampledProgram(record, mod_hash, None, f"{type(err).__name__}: {err}"[-2000:])
-        batch.programs.append(program)
+        keep(ms.database.TuningRecord(sch.trace, workload, None, target, args_info).as_json(), mod_hash, sch.mod)
     return batch
 
 

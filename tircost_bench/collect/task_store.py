@@ -19,6 +19,7 @@ WORKLOADS = "database_workload.json"
 RECORDS = "database_tuning_record.json"
 MEASUREMENTS = "measurements.jsonl"
 SAMPLING = "sampling.jsonl"
+PRESAMPLED = "presampled.jsonl"  # valid programs drawn ahead (`presample`), not yet built or measured
 
 
 def _complete_lines(path: Path) -> tuple[list[str], int]:
@@ -52,6 +53,7 @@ class SamplingStats:
     tried: int = 0
     invalid: int = 0
     duplicate: int = 0
+    exhausted: bool = False  # a round drew only programs already measured: the design space is used up
 
 
 class TaskStore:
@@ -61,6 +63,7 @@ class TaskStore:
         self.dir = Path(root) / task_id
         self.task_id = task_id
         self.dropped = 0
+        self._measured: list[Measurement] | None = None  # read once, then kept up to date by append
         if workload_mod is None:
             return
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -81,6 +84,7 @@ class TaskStore:
 
     def recover(self) -> int:
         """Make records and sidecar agree on a common prefix; returns how many lines were dropped."""
+        self._measured = None
         records, _ = _complete_lines(self.dir / RECORDS)
         measured, _ = _complete_lines(self.dir / MEASUREMENTS)
         keep = min(len(records), len(measured))
@@ -90,14 +94,16 @@ class TaskStore:
                 torn = path.stat().st_size != sum(len(x.encode()) for x in lines)
                 dropped += len(lines) - keep + int(torn)
                 _truncate_to_lines(path, lines[:keep])
-        stats, _ = _complete_lines(self.dir / SAMPLING)
-        if (self.dir / SAMPLING).exists():
-            _truncate_to_lines(self.dir / SAMPLING, stats)
+        for name in (SAMPLING, PRESAMPLED):
+            if (self.dir / name).exists():
+                _truncate_to_lines(self.dir / name, _complete_lines(self.dir / name)[0])
         return dropped
 
     def measurements(self) -> list[Measurement]:
-        lines, _ = _complete_lines(self.dir / MEASUREMENTS)
-        return [Measurement.from_json(json.loads(line)) for line in lines]
+        if self._measured is None:
+            lines, _ = _complete_lines(self.dir / MEASUREMENTS)
+            self._measured = [Measurement.from_json(json.loads(line)) for line in lines]
+        return list(self._measured)
 
     def sampling_stats(self) -> SamplingStats:
         total = SamplingStats()
@@ -106,6 +112,7 @@ class TaskStore:
             total.tried += d["tried"]
             total.invalid += d["invalid"]
             total.duplicate += d["duplicate"]
+            total.exhausted |= bool(d.get("exhausted", False))
         return total
 
     @staticmethod
@@ -121,6 +128,21 @@ class TaskStore:
         record[1] = measurement.run_secs or None
         self._append(self.dir / RECORDS, [0, record])
         self._append(self.dir / MEASUREMENTS, measurement.to_json())
+        if self._measured is not None:
+            self._measured.append(measurement)
 
-    def add_sampling(self, tried: int, invalid: int, duplicate: int) -> None:
-        self._append(self.dir / SAMPLING, {"tried": tried, "invalid": invalid, "duplicate": duplicate})
+    def presampled(self) -> list[tuple[list[Any], str]]:
+        """(record JSON, structural hash) of the programs drawn ahead, measured or not, in drawing order."""
+        return [(d["record"], d["hash"]) for d in map(json.loads, _complete_lines(self.dir / PRESAMPLED)[0])]
+
+    def add_presampled(self, programs: list[tuple[list[Any], str]]) -> None:
+        with open(self.dir / PRESAMPLED, "a") as f:
+            f.writelines(json.dumps({"record": r, "hash": h}, separators=(",", ":")) + "\n" for r, h in programs)
+            f.flush()
+            os.fsync(f.fileno())
+
+    def add_sampling(self, tried: int, invalid: int, duplicate: int, exhausted: bool = False) -> None:
+        line: dict[str, Any] = {"tried": tried, "invalid": invalid, "duplicate": duplicate}
+        if exhausted:
+            line["exhausted"] = True
+        self._append(self.dir / SAMPLING, line)

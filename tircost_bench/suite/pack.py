@@ -7,6 +7,7 @@ import json
 import lzma
 import shutil
 from collections import Counter
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +61,7 @@ def pack_suite(work_dir: Path, out_dir: Path, suite: str, version: str, held_out
             measurements.append(json.dumps(m.to_json(), separators=(",", ":")) + "\n")
             status[m.status] += 1
         s = store.sampling_stats()
-        sampling[task.task_id] = {"tried": s.tried, "invalid": s.invalid, "duplicate": s.duplicate}
+        sampling[task.task_id] = asdict(s)
         kept.append(task)
     if not kept:
         raise ValueError(f"{work_dir} holds no task with {min_programs}+ measured programs: nothing to pack")

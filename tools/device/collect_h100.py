@@ -12,4 +12,7 @@ if __name__ == "__main__":  # the pool's spawned workers re-import this file
     work, seconds = Path(sys.argv[1]), float(sys.argv[2])
     config = CollectConfig(target=cuda_target(), programs_per_task=100, workers=15, overlap=True, prefetch=3,
                            measure=MeasureSettings(min_repeat_ms=20), time_limit_sec=seconds)
-    print(summary_json(collect_tasks(work, load_prepared(work), config)))
+    try:
+        print(summary_json(collect_tasks(work, load_prepared(work), config)))
+    except KeyboardInterrupt:  # `collect-h100.sh stop`: every finished measurement is on disk already
+        print("stopped by SIGINT; the work folder resumes where it stopped")
