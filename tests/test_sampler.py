@@ -36,20 +36,24 @@ def test_jobs_of_a_round_build_each_program_once():
                 shutil.rmtree(Path(p.artifact_path).parent, ignore_errors=True)
 
 
-def test_a_drawn_dry_task_is_not_sampled_again(tmp_path):
-    """A round that draws only measured programs marks the task exhausted; a resumed run leaves it alone."""
+
+def _cpu_collector(work, task_id: str, mod, programs: int, job_size: int):  # type: ignore[no-untyped-def]
+    """(a task, a one-worker llvm Collector measuring quickly into `work`)."""
     from types import SimpleNamespace
 
     from tircost_bench.collect.collector import CollectConfig, Collector
     from tircost_bench.collect.measure import MeasureSettings
     from tircost_bench.collect.targets import cpu_target
+
+    config = CollectConfig(target=cpu_target(), programs_per_task=programs, workers=1, job_size=job_size,
+                           measure=MeasureSettings(repeat=1, min_repeat_ms=1))
+    return SimpleNamespace(info=SimpleNamespace(task_id=task_id, name=task_id), mod=mod), Collector(work, config)
+
+def test_a_drawn_dry_task_is_not_sampled_again(tmp_path):
+    """A round that draws only measured programs marks the task exhausted; a resumed run leaves it alone."""
     from tircost_bench.collect.task_store import TaskStore
 
-    mod = _elementwise()
-    task = SimpleNamespace(info=SimpleNamespace(task_id="ew", name="ew"), mod=mod)
-    config = CollectConfig(target=cpu_target(), programs_per_task=40, workers=1, job_size=40,
-                           measure=MeasureSettings(repeat=1, min_repeat_ms=1))
-    collector = Collector(tmp_path, config)
+    task, collector = _cpu_collector(tmp_path, "ew", _elementwise(), programs=40, job_size=40)
     try:
         first = collector.run([task])
         store = TaskStore(tmp_path, "ew")
@@ -76,19 +80,12 @@ def _matmul():
 def test_presampled_programs_are_measured_without_new_draws(tmp_path):
     """presample draws programs without building them; collect then replays, builds and measures exactly
     those (no draw), and a record whose replay gives another program is refused."""
-    from types import SimpleNamespace
-
-    from tircost_bench.collect.collector import CollectConfig, Collector
-    from tircost_bench.collect.measure import MeasureSettings
     from tircost_bench.collect.sampler import sample_and_build
     from tircost_bench.collect.targets import cpu_target
     from tircost_bench.collect.task_store import TaskStore
 
     mod = _matmul()
-    task = SimpleNamespace(info=SimpleNamespace(task_id="mm", name="mm"), mod=mod)
-    config = CollectConfig(target=cpu_target(), programs_per_task=6, workers=1, job_size=3,
-                           measure=MeasureSettings(repeat=1, min_repeat_ms=1))
-    collector = Collector(tmp_path, config)
+    task, collector = _cpu_collector(tmp_path, "mm", mod, programs=6, job_size=3)
     try:
         drawn = collector.presample([task])
         store = TaskStore(tmp_path, "mm")
