@@ -90,12 +90,12 @@ class Collector:
     def _submit(self, task: Any, store: TaskStore, need: int, round_no: int | str, build: bool = True) -> list:
         """Split `need` programs into small jobs; each samples and builds its share, replaying the task's
         presampled programs first (or, with build=False, only draws: presampling)."""
-        measured = {m.mod_hash for m in store.measurements()}
-        presampled = [p for p in store.presampled() if p[1] not in measured]
+        known = {m.mod_hash for m in store.measurements()}
+        presampled = [p for p in store.presampled() if p[1] not in known]
         if not build:  # draw programs that are neither measured nor presampled yet
-            measured |= {h for _, h in presampled}
+            known |= {h for _, h in presampled}
             presampled = []
-        exclude = frozenset(measured)
+        exclude = frozenset(known)
         size = self.config.job_size
         shares = [min(size, need - start) for start in range(0, need, size)]
         claims = None
@@ -193,11 +193,11 @@ class Collector:
             store = TaskStore(self.work_dir, task.info.task_id, task.mod)
             measured = store.measurements()
             done = {m.mod_hash for m in measured}
-            waiting = sum(h not in done for _, h in store.presampled())
-            want = cfg.programs_per_task - sum(m.ok for m in measured) - waiting
+            drawn = store.presampled()
+            want = cfg.programs_per_task - sum(m.ok for m in measured) - sum(h not in done for _, h in drawn)
             if want <= 0 or store.sampling_stats().exhausted:
                 continue
-            tag = f"presample-{len(store.presampled())}"  # seeds unlike the measuring rounds' (0, 1, ...)
+            tag = f"presample-{len(drawn)}"  # seeds unlike the measuring rounds' (0, 1, ...)
             batch = self._gather(self._submit(task, store, want, tag, build=False))
             store.add_presampled([(p.record_json, p.mod_hash) for p in batch.programs])
             store.add_sampling(batch.tried, batch.invalid, batch.duplicate)
