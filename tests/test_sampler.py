@@ -104,3 +104,26 @@ def test_presampled_programs_are_measured_without_new_draws(tmp_path):
     batch = sample_and_build("mm", mod, cpu_target(), 9, 2, frozenset(), 0,
                              presampled=[(record, "not-its-hash"), (record, good)], build=False)
     assert [p.mod_hash for p in batch.programs] == [good] and batch.invalid == 1 and batch.replayed == 2
+
+
+def test_overlapped_run_mixes_presampled_and_fresh_tasks(tmp_path):
+    """With overlap, presampled tasks alternate with fresh ones (the device measures the ones while the pool
+    draws the others) and each batch is measured when ready: every task still gets its quota, once."""
+    from tircost_bench.collect.collector import _interleave
+    from tircost_bench.collect.task_store import TaskStore
+
+    assert _interleave([1, 2, 3], ["a"]) == [1, "a", 2, 3] and _interleave([], ["a", "b"]) == ["a", "b"]
+    fresh, collector = _cpu_collector(tmp_path, "fresh", _matmul(), programs=4, job_size=2)
+    presampled, _ = _cpu_collector(tmp_path, "pre", _matmul(), programs=4, job_size=2)
+    collector.config.overlap, collector.config.prefetch = True, 2
+    try:
+        collector.presample([presampled])
+        drawn = TaskStore(tmp_path, "pre").sampling_stats().tried
+        summary = collector.run([fresh, presampled])
+    finally:
+        collector.close()
+    for task_id in ("fresh", "pre"):
+        hashes = [m.mod_hash for m in TaskStore(tmp_path, task_id).measurements()]
+        assert len(hashes) == len(set(hashes)) == 4
+    assert summary.measured + summary.failed == 8
+    assert TaskStore(tmp_path, "pre").sampling_stats().tried == drawn  # measured from its presampled draws

@@ -87,6 +87,17 @@ class Collector:
         if self._manager is not None:
             self._manager.shutdown()
 
+    def _missing(self, store: TaskStore) -> int:
+        """How many more successful measurements the task needs (0 once drawn dry or failing for good)."""
+        cfg = self.config
+        if store.sampling_stats().exhausted:
+            return 0  # every program of its design space is measured
+        measured = store.measurements()
+        ok = sum(m.ok for m in measured)
+        if len(measured) - ok >= cfg.max_attempts_factor * cfg.programs_per_task:
+            return 0  # this task keeps failing: stop spending time on it, the sidecar says why
+        return max(0, cfg.programs_per_task - ok)
+
     def _submit(self, task: Any, store: TaskStore, need: int, round_no: int | str, build: bool = True) -> list:
         """Split `need` programs into small jobs; each samples and builds its share, replaying the task's
         presampled programs first (or, with build=False, only draws: presampling)."""
@@ -191,11 +202,10 @@ class Collector:
                 tqdm.write(f"time limit of {cfg.time_limit_sec:.0f} s reached: stopping; re-run to resume")
                 break
             store = TaskStore(self.work_dir, task.info.task_id, task.mod)
-            measured = store.measurements()
-            done = {m.mod_hash for m in measured}
+            done = {m.mod_hash for m in store.measurements()}
             drawn = store.presampled()
-            want = cfg.programs_per_task - sum(m.ok for m in measured) - sum(h not in done for _, h in drawn)
-            if want <= 0 or store.sampling_stats().exhausted:
+            want = self._missing(store) - sum(h not in done for _, h in drawn)
+            if want <= 0:
                 continue
             tag = f"presample-{len(drawn)}"  # seeds unlike the measuring rounds' (0, 1, ...)
             batch = self._gather(self._submit(task, store, want, tag, build=False))
@@ -217,16 +227,12 @@ class Collector:
         summary.dropped_on_resume = sum(s.dropped for s in stores.values())
 
         def need(task: Any) -> int:
-            store = stores[task.info.task_id]
-            if store.sampling_stats().exhausted:
-                return 0  # every program of its design space is measured
-            ms_ = store.measurements()
-            ok = sum(m.ok for m in ms_)
-            if len(ms_) - ok >= cfg.max_attempts_factor * cfg.programs_per_task:
-                return 0  # this task keeps failing: stop spending time on it, the sidecar says why
-            return max(0, cfg.programs_per_task - ok)
+            return self._missing(stores[task.info.task_id])
 
         todo = [t for t in tasks if need(t) > 0]
+        if cfg.overlap:  # alternate: the device measures presampled tasks while the pool draws fresh ones
+            todo = _interleave([t for t in todo if stores[t.info.task_id].presampled()],
+                               [t for t in todo if not stores[t.info.task_id].presampled()])
         total = sum(need(t) for t in todo)
         start = time.time()
         bar = tqdm(total=total, unit="prog", desc="collect", dynamic_ncols=True, smoothing=0.05)
@@ -249,7 +255,9 @@ class Collector:
                 top_up()
                 if not pending:
                     continue
-                task, rnd, futures = pending.pop(0)
+                # the first batch that is ready, else the oldest: a slow draw does not hold up the device
+                ready = [i for i, (_, _, futs) in enumerate(pending) if all(f.done() for f in futs)]
+                task, rnd, futures = pending.pop(ready[0] if ready else 0)
                 t0 = time.time()
                 batch = self._gather(futures)
                 t1 = time.time()
@@ -273,6 +281,13 @@ class Collector:
                     fut.cancel()
             summary.seconds = time.time() - start
         return summary
+
+
+def _interleave(first: list, second: list) -> list:
+    """first[0], second[0], first[1], second[1], ... then the rest of the longer list."""
+    out = [x for pair in zip(first, second) for x in pair]
+    n = min(len(first), len(second))
+    return out + first[n:] + second[n:]
 
 
 def summary_json(summary: CollectSummary) -> dict[str, Any]:

@@ -42,6 +42,8 @@ def _complete_lines(path: Path) -> tuple[list[str], int]:
 
 def _truncate_to_lines(path: Path, lines: list[str]) -> None:
     size = sum(len(line.encode()) for line in lines)
+    if path.stat().st_size == size:
+        return  # already whole: no write, no fsync (opening a finished task must stay cheap)
     with open(path, "r+b") as f:
         f.truncate(size)
         f.flush()

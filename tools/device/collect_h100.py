@@ -10,7 +10,7 @@ from tircost_bench.collect.targets import cuda_target
 
 if __name__ == "__main__":  # the pool's spawned workers re-import this file
     work, seconds = Path(sys.argv[1]), float(sys.argv[2])
-    config = CollectConfig(target=cuda_target(), programs_per_task=100, workers=15, overlap=True, prefetch=3,
+    config = CollectConfig(target=cuda_target(), programs_per_task=100, workers=15, overlap=True, prefetch=5,
                            measure=MeasureSettings(min_repeat_ms=20), time_limit_sec=seconds)
     try:
         print(summary_json(collect_tasks(work, load_prepared(work), config)))

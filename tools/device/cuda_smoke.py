@@ -4,18 +4,19 @@ Times sampling, building and loading a few random programs of one task. Prints a
 import json
 import sys
 import time
+from pathlib import Path
 
 sys.modules.setdefault("torch", None)  # TVM imports torch when present: not needed here
 
-import tvm  # noqa: E402
-import tvm.s_tir.meta_schedule as ms  # noqa: E402
+import tvm
+import tvm.s_tir.meta_schedule as ms
 
-from tircost_bench.collect.sampler import sample_and_build  # noqa: E402
-from tircost_bench.collect.targets import cuda_target  # noqa: E402
+from tircost_bench.collect.sampler import sample_and_build
+from tircost_bench.collect.targets import cuda_target
 
-work = sys.argv[1]
-task = json.load(open(f"{work}/tasks.json"))[int(sys.argv[2]) if len(sys.argv) > 2 else 0]
-line = json.loads(open(f"{work}/{task['task_id']}/database_workload.json").readline())
+work = Path(sys.argv[1])
+task = json.loads((work / "tasks.json").read_text())[int(sys.argv[2]) if len(sys.argv) > 2 else 0]
+line = json.loads((work / task["task_id"] / "database_workload.json").read_text().splitlines()[0])
 mod = ms.database.Workload.from_json(line).mod
 t0 = time.time()
 batch = sample_and_build(task["task_id"], mod, cuda_target(), 1, 4, frozenset(), 4000)
