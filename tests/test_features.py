@@ -19,7 +19,6 @@ def suite(mini_suite: Suite, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         mp.setenv("TIRCOST_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
         F.clear_memory_cache()
         s = Suite(mini_suite.path)
-        F.use_suite(s)
         yield s
         F.clear_memory_cache()
 
@@ -45,28 +44,38 @@ def test_same_as_stock_extractor(suite: Suite) -> None:
         np.testing.assert_array_equal(ours, ref.numpy().astype(np.float32))  # XGBModel casts too
 
 
+def _cache_state() -> dict[str, int]:
+    return {p.name: p.stat().st_mtime_ns for p in F.cache_root().glob("*.npz")}
+
+
 def test_disk_cache_round_trip(suite: Suite, monkeypatch: pytest.MonkeyPatch) -> None:
     progs = suite.programs_of("train")
     first = F.per_store_features(progs)
-    assert F.cache_file(suite.sha256).exists()
+    assert _cache_state()
     # A fresh process: no memory tables, new Program objects; featurizing again would be a failure.
     F.clear_memory_cache()
     again = Suite(suite.path)
-    F.use_suite(again)
     monkeypatch.setattr(F, "_extract", lambda *a: pytest.fail("featurized despite the disk cache"))
     second = F.per_store_features(again.programs_of("train"))
     for a, b in zip(first, second):
         np.testing.assert_array_equal(a, b)
+    # Keyed by content, not by the suite: the same programs under other uids (a re-packed suite) hit it too.
+    F.clear_memory_cache()
+    moved = [Program(p.uid + 10_000, p.task_id, (), p.workload, p._record_json) for p in progs]
+    for a, b in zip(first, F.per_store_features(moved)):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_search_time_programs_use_memo_only(suite: Suite) -> None:
-    """uid < 0 (programs built from MeasureCandidates) never touch the suite's disk cache."""
+    """uid < 0 (programs built from MeasureCandidates) never touch the disk cache."""
     p = suite.programs_of("train")[0]
+    F.per_store_features([p])
     twin = Program(-1, p.task_id, (), p.workload, p._record_json)
-    before = F.cache_file(suite.sha256).stat().st_mtime_ns
+    before = _cache_state()
+    F.clear_memory_cache()
     (f,) = F.per_store_features([twin])
     np.testing.assert_array_equal(f, F.per_store_features([p])[0])
-    assert F.cache_file(suite.sha256).stat().st_mtime_ns == before
+    assert _cache_state() == before
 
 
 def test_workload_features(suite: Suite) -> None:

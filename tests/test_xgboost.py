@@ -26,7 +26,6 @@ def splits(mini_suite: Suite,
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("TIRCOST_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
         suite = Suite(mini_suite.path)
-        F.use_suite(suite)
         train, valid = suite.labeled("train"), suite.labeled("val")
         assert len(set(train.task_ids)) >= 2 and len(set(valid.task_ids)) == 1 and len(valid) >= 2
         yield train, valid

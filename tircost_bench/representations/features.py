@@ -1,17 +1,18 @@
-"""MetaSchedule PerStoreFeature per Program: (n_stores, 164) float32, memoized and cached on disk per suite.
+"""MetaSchedule PerStoreFeature per Program: (n_stores, 164) float32, memoized and cached on disk.
 
 Costs per program on one free core (conv2d tasks, TVM 0.27): replaying the trace ~10 ms, extracting ~7 ms.
 So featurizing is the slow part of every feature-based predictor, hence two caches:
 - in memory, per Program (`Program.cached`), which also serves search-time programs (uid < 0);
-- on disk, one .npz per suite under cache_dir()/features/<suite sha256>/, keyed by program uid, so a
-  second evaluation of the same suite does not featurize again.
+- on disk, under cache_dir()/features/<version>/, keyed by the program's content (workload, trace, target),
+  in 256 shards: a second evaluation, a re-packed suite or another suite holding the same program does not
+  featurize it again.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +23,9 @@ from tircost_bench.representations.program import Program, Workload
 
 N_FEATURES = 164
 MEMO_KEY = "per_store_feature"
-_CACHE_VERSION = "psf-v1"  # bump when the extractor settings or the file layout change
+_CACHE_VERSION = "psf-v2"  # bump when the extractor settings or the file layout change
 
-_SUITES: dict[str, Any] = {}  # sha256 -> Suite explicitly registered through use_suite
-_DISK: dict[str, dict[int, np.ndarray]] = {}  # sha256 -> uid -> features, as read from / written to disk
+_DISK: dict[str, dict[str, np.ndarray]] = {}  # shard -> content key -> features, as read from / written to disk
 
 
 def cheap_context(workload: Workload, num_threads: int = 2) -> Any:
@@ -67,62 +67,48 @@ def workload_features(workload: Workload, num_threads: int = 2) -> np.ndarray:
 # ----------------------------------------------------------------------------------------- disk cache
 
 
-def use_suite(suite: Any) -> None:
-    """Make `suite`'s programs find its disk cache (suites from load_suite are found automatically)."""
-    _SUITES[suite.sha256] = suite
+def _key(program: Program) -> str:
+    return program.content_key(_CACHE_VERSION)
 
 
-def _known_suites() -> Iterable[Any]:
-    from tircost_bench.suite import loader
-
-    yield from _SUITES.values()
-    yield from loader._LOADED.values()  # the memo of load_suite: the suites a process evaluates
+def cache_root() -> Path:
+    return cache_dir() / "features" / _CACHE_VERSION
 
 
-def _suite_of(program: Program) -> str | None:
-    """The sha256 of the suite that owns this very object (uids are only unique within a suite)."""
-    if program.uid < 0:
-        return None
-    for suite in _known_suites():
-        if suite.programs.get(program.uid) is program:
-            return str(suite.sha256)
-    return None
+def cache_file(shard: str) -> Path:
+    return cache_root() / f"{shard}.npz"
 
 
-def cache_file(suite_sha256: str) -> Path:
-    return cache_dir() / "features" / suite_sha256 / f"{_CACHE_VERSION}.npz"
-
-
-def _read(path: Path) -> dict[int, np.ndarray]:
+def _read(path: Path) -> dict[str, np.ndarray]:
     if not path.exists():
         return {}
     try:
         with np.load(path) as z:
-            uids, offsets, data = z["uids"], z["offsets"], z["data"]
+            keys, offsets, data = z["keys"], z["offsets"], z["data"]
     except (OSError, ValueError, KeyError):  # a torn or foreign file: featurize again, rewrite it
         return {}
-    return {int(u): data[offsets[i]:offsets[i + 1]] for i, u in enumerate(uids)}
+    return {str(k): data[offsets[i]:offsets[i + 1]] for i, k in enumerate(keys)}
 
 
-def _write(path: Path, table: dict[int, np.ndarray]) -> None:
+def _write(path: Path, table: dict[str, np.ndarray]) -> None:
     """Rows of all programs stacked + offsets; written to a temp file then renamed (readers never see half)."""
-    uids = np.array(sorted(table), dtype=np.int64)
-    arrays = [table[int(u)] for u in uids]
+    keys = np.array(sorted(table))
+    arrays = [table[str(k)] for k in keys]
     offsets = np.zeros(len(arrays) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum([a.shape[0] for a in arrays])
     data = np.concatenate(arrays) if arrays else np.zeros((0, N_FEATURES), np.float32)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp.npz")
     with os.fdopen(fd, "wb") as f:
-        np.savez(f, uids=uids, offsets=offsets, data=data)
+        np.savez(f, keys=keys, offsets=offsets, data=data)
     os.chmod(tmp, 0o644)  # mkstemp makes it 0600
     os.replace(tmp, path)
 
 
-def _disk_table(sha: str) -> dict[int, np.ndarray]:
-    if sha not in _DISK:
-        _DISK[sha] = _read(cache_file(sha))
-    return _DISK[sha]
+def _disk_table(shard: str) -> dict[str, np.ndarray]:
+    if shard not in _DISK:
+        _DISK[shard] = _read(cache_file(shard))
+    return _DISK[shard]
 
 
 # ----------------------------------------------------------------------------------------- public API
@@ -132,12 +118,11 @@ def per_store_features(programs: Sequence[Program], num_threads: int = 2) -> lis
     """(n_stores, 164) float32 per program; computed in bulk, one extractor call per task."""
     # A mutable box in the Program memo: lets us test "already computed?" through the public cached().
     boxes: list[list[Any]] = [p.cached(MEMO_KEY, lambda _: [None]) for p in programs]
-    suite_of: dict[int, str | None] = {}
+    keys: dict[int, str] = {}  # suite programs only: search-time candidates (uid < 0) stay in memory
     for i, p in enumerate(programs):
-        if boxes[i][0] is None:
-            suite_of[i] = sha = _suite_of(p)
-            if sha is not None:
-                boxes[i][0] = _disk_table(sha).get(p.uid)
+        if boxes[i][0] is None and p.uid >= 0:
+            keys[i] = key = _key(p)
+            boxes[i][0] = _disk_table(key[:2]).get(key)
 
     todo = [i for i, b in enumerate(boxes) if b[0] is None]
     by_workload: dict[int, list[int]] = {}
@@ -148,20 +133,18 @@ def per_store_features(programs: Sequence[Program], num_threads: int = 2) -> lis
         feats = _extract(programs[idx[0]].workload, [programs[i].measure_candidate() for i in idx], num_threads)
         for i, f in zip(idx, feats):
             boxes[i][0] = f
-            sha = suite_of.get(i)
-            if sha is not None:
-                _disk_table(sha)[programs[i].uid] = f
-                dirty.add(sha)
-    for sha in dirty:
-        table = _disk_table(sha)
-        table.update({u: f for u, f in _read(cache_file(sha)).items() if u not in table})  # other writers
-        _write(cache_file(sha), table)
+            if i in keys:
+                _disk_table(keys[i][:2])[keys[i]] = f
+                dirty.add(keys[i][:2])
+    for shard in dirty:
+        table = _disk_table(shard)
+        table.update({k: f for k, f in _read(cache_file(shard)).items() if k not in table})  # other writers
+        _write(cache_file(shard), table)
     return [b[0] for b in boxes]
 
 
 def warm_suite(suite: Any, splits: Sequence[str] = ("train", "val", "test")) -> int:
     """Featurize every program of `suite` into its disk cache (e.g. once after a suite lands); returns count."""
-    use_suite(suite)
     programs = [p for s in splits for p in suite.programs_of(s)]
     per_store_features(programs)
     return len(programs)

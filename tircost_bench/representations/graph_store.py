@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import pickle
 import tempfile
@@ -18,10 +16,7 @@ from tircost_bench.representations.program import Program
 
 def graph_key(program: Program) -> str:
     """Content key: workload structural hash + trace + target (+ GRAPH_VERSION)."""
-    h = hashlib.sha1(f"v{GRAPH_VERSION}|{program.workload._line[0]}|".encode())
-    h.update(json.dumps(program.trace_json, separators=(",", ":")).encode())
-    h.update(json.dumps(program.target_json, sort_keys=True).encode())
-    return h.hexdigest()
+    return program.content_key(f"v{GRAPH_VERSION}")
 
 
 def graph_cache_dir() -> Path:

@@ -6,6 +6,8 @@ suite, so test latencies cannot be reached from the objects a submission receive
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 
@@ -66,6 +68,14 @@ class Program:
     @property
     def target_json(self) -> dict[str, Any]:
         return self.workload.target_json
+
+    def content_key(self, salt: str) -> str:
+        """sha1 of salt + workload + trace + target: the same program has the same key in every suite and
+        suite version, so disk caches survive a re-pack."""
+        h = hashlib.sha1(f"{salt}|{self.workload._line[0]}|".encode())
+        h.update(json.dumps(self.trace_json, separators=(",", ":")).encode())
+        h.update(json.dumps(self.target_json, sort_keys=True).encode())
+        return h.hexdigest()
 
     def schedule(self) -> Any:
         """A fresh Schedule with the record's trace replayed once on the workload (~10 ms for a conv)."""
