@@ -72,6 +72,18 @@ print("RUN_ID", saved["mlflow_run_id"])
 """
 
 
+def test_results_are_saved_without_matplotlib(tmp_path, monkeypatch):
+    """A machine without matplotlib (the GPU machine) still gets its results JSON, without curves."""
+    import sys
+
+    from tircost_bench.search.output import save_all
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib raises ImportError
+    results = {"networks": {}, "models": {}}
+    saved = save_all(results, tmp_path / "out", track=False)
+    assert saved["plots"] == [] and json.loads(saved["results"].read_text()) == results
+
+
 def test_real_tiny_search(small_suite, mlflow_store, tmp_path):
     """One 64^3 matmul, 16 trials in batches of 8, with baselines/random and both stock references."""
     import subprocess

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -113,7 +114,12 @@ def log_mlflow(results: dict, files: list[Path]) -> str:
 
 def save_all(results: dict, out_dir: Path, track: bool = True) -> dict[str, Any]:
     """Write the JSON and plots into out_dir, and log them to MLflow unless track is False."""
-    plots = plot_curves(results, out_dir)
-    path = write_results(results, out_dir)
+    path = write_results(results, out_dir)  # first: the results survive whatever the plots do
+    try:
+        plots = plot_curves(results, out_dir)
+    except ImportError as err:  # e.g. the GPU machine has no matplotlib: plot the JSON elsewhere
+        print(f"curves not plotted ({err}); plot_curves(json.load(...), folder) draws them from the JSON",
+              file=sys.stderr)
+        plots = []
     run_id = log_mlflow(results, [path, *plots]) if track else None
     return {"results": path, "plots": plots, "mlflow_run_id": run_id}
