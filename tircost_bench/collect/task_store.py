@@ -66,6 +66,7 @@ class TaskStore:
         self.task_id = task_id
         self.dropped = 0
         self._measured: list[Measurement] | None = None  # read once, then kept up to date by append
+        self._presampled: list[tuple[list[Any], str]] | None = None  # likewise, kept up to date by add_presampled
         if workload_mod is None:
             return
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -86,7 +87,7 @@ class TaskStore:
 
     def recover(self) -> int:
         """Make records and sidecar agree on a common prefix; returns how many lines were dropped."""
-        self._measured = None
+        self._measured = self._presampled = None
         records, _ = _complete_lines(self.dir / RECORDS)
         measured, _ = _complete_lines(self.dir / MEASUREMENTS)
         keep = min(len(records), len(measured))
@@ -135,13 +136,18 @@ class TaskStore:
 
     def presampled(self) -> list[tuple[list[Any], str]]:
         """(record JSON, structural hash) of the programs drawn ahead, measured or not, in drawing order."""
-        return [(d["record"], d["hash"]) for d in map(json.loads, _complete_lines(self.dir / PRESAMPLED)[0])]
+        if self._presampled is None:
+            lines = _complete_lines(self.dir / PRESAMPLED)[0]
+            self._presampled = [(d["record"], d["hash"]) for d in map(json.loads, lines)]
+        return list(self._presampled)
 
     def add_presampled(self, programs: list[tuple[list[Any], str]]) -> None:
         with open(self.dir / PRESAMPLED, "a") as f:
             f.writelines(json.dumps({"record": r, "hash": h}, separators=(",", ":")) + "\n" for r, h in programs)
             f.flush()
             os.fsync(f.fileno())
+        if self._presampled is not None:
+            self._presampled.extend(programs)
 
     def add_sampling(self, tried: int, invalid: int, duplicate: int, exhausted: bool = False) -> None:
         line: dict[str, Any] = {"tried": tried, "invalid": invalid, "duplicate": duplicate}
