@@ -66,7 +66,7 @@ k = te.reduce_axis((0, n), name="k")
 c = te.compute((n, n), lambda i, j: te.sum(a[i, k] * b[k, j], axis=k), name="C")
 tasks = [SearchTask("matmul64", tvm.IRModule({"main": te.create_prim_func([a, b, c])}), {"net-a": 2.0})]
 config = SearchConfig(budget=16, per_iter=8, seed=0, population=32, workers=2)
-results = run_search(PROJECT_ROOT / "baselines" / "random", Suite(suite_dir), config, tasks=tasks, progress=False)
+results = run_search(PROJECT_ROOT / "baselines" / "random", Suite(suite_dir), config, tasks=tasks)
 saved = save_all(results, __import__("pathlib").Path(out))
 print("RUN_ID", saved["mlflow_run_id"])
 """
@@ -96,6 +96,8 @@ def test_real_tiny_search(small_suite, mlflow_store, tmp_path):
                           capture_output=True, check=False, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     results = json.loads((out / "search_results.json").read_text())
+    # stderr is a pipe here, not a terminal: progress comes as plain lines a log file keeps
+    assert "ms-xgb: 16/16 trials" in proc.stderr and "random: 8/16 trials" in proc.stderr
 
     assert set(results["models"]) == {"random", "ms-xgb", "ms-random"}
     assert results["reference_model"] == "ms-xgb"

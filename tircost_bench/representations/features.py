@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tqdm import tqdm
 
 from tircost_bench.paths import cache_dir
 from tircost_bench.representations.program import Program, Workload
@@ -24,6 +25,7 @@ from tircost_bench.representations.program import Program, Workload
 N_FEATURES = 164
 MEMO_KEY = "per_store_feature"
 _CACHE_VERSION = "psf-v2"  # bump when the extractor settings or the file layout change
+PROGRESS_FROM = 200  # programs to featurize before a progress bar is worth showing (~10 s)
 
 _DISK: dict[str, dict[str, np.ndarray]] = {}  # shard -> content key -> features, as read from / written to disk
 
@@ -129,13 +131,17 @@ def per_store_features(programs: Sequence[Program], num_threads: int = 2) -> lis
     for i in todo:  # one extractor call per workload object (= task)
         by_workload.setdefault(id(programs[i].workload), []).append(i)
     dirty: set[str] = set()
-    for idx in by_workload.values():
-        feats = _extract(programs[idx[0]].workload, [programs[i].measure_candidate() for i in idx], num_threads)
-        for i, f in zip(idx, feats):
-            boxes[i][0] = f
-            if i in keys:
-                _disk_table(keys[i][:2])[keys[i]] = f
-                dirty.add(keys[i][:2])
+    # A bar for bulk featurization of suite programs, not for a search's every batch of candidates.
+    with tqdm(total=len(todo), desc="per-store features", unit="prog", dynamic_ncols=True,
+              disable=sum(i in keys for i in todo) < PROGRESS_FROM) as bar:
+        for idx in by_workload.values():
+            feats = _extract(programs[idx[0]].workload, [programs[i].measure_candidate() for i in idx], num_threads)
+            for i, f in zip(idx, feats):
+                boxes[i][0] = f
+                if i in keys:
+                    _disk_table(keys[i][:2])[keys[i]] = f
+                    dirty.add(keys[i][:2])
+            bar.update(len(idx))
     for shard in dirty:
         table = _disk_table(shard)
         table.update({k: f for k, f in _read(cache_file(shard)).items() if k not in table})  # other writers

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import os
 import pickle
+import sys
 import tempfile
+import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
 
 from tircost_bench.paths import cache_dir
 from tircost_bench.representations.ast_graph import GRAPH_VERSION, ProgramGraph, build_graph
@@ -69,6 +74,7 @@ def program_graph(program: Program, use_disk: bool = True) -> ProgramGraph:
 # after torch/TVM have started threads is unsafe.
 
 _WORKER_CMD = "from tircost_bench.representations.graph_store import _serve; _serve()"
+_TICK = b"\x1e"  # written to stderr by a worker per finished graph (ASCII record separator)
 
 
 def _serve() -> None:
@@ -85,12 +91,13 @@ def _serve() -> None:
         if use_disk:
             _write_cached(key, g)
         out.append(g)
+        sys.stderr.buffer.write(_TICK)  # one per graph: the parent's progress bar
+        sys.stderr.flush()
     pickle.dump(out, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _build_in_workers(programs: list[Program], keys: list[str], use_disk: bool, workers: int) -> list[ProgramGraph]:
     import subprocess
-    import sys
     from concurrent.futures import ThreadPoolExecutor
 
     order = sorted(range(len(programs)), key=lambda i: str(programs[i].workload._line[0]))  # task locality
@@ -105,15 +112,31 @@ def _build_in_workers(programs: list[Program], keys: list[str], use_disk: bool, 
             jobs.append((wkey, p.task_id, p.trace_json, keys[i], use_disk))
         payloads.append(pickle.dumps((workloads, jobs), protocol=pickle.HIGHEST_PROTOCOL))
 
+    bar = tqdm(total=len(programs), desc="AST graphs", unit="prog", dynamic_ncols=True)
+
+    def relay_stderr(stream: Any) -> None:  # ticks advance the bar, anything else is the worker's own stderr
+        while chunk := stream.read1(4096):
+            bar.update(chunk.count(_TICK))
+            if rest := chunk.replace(_TICK, b""):
+                sys.stderr.buffer.write(rest)
+                sys.stderr.flush()
+
     def run(payload: bytes) -> list[ProgramGraph]:
-        proc = subprocess.run([sys.executable, "-c", _WORKER_CMD], input=payload, stdout=subprocess.PIPE,
-                              check=False, env={**os.environ, "OMP_NUM_THREADS": "1"})
+        proc = subprocess.Popen([sys.executable, "-c", _WORKER_CMD], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env={**os.environ, "OMP_NUM_THREADS": "1"})
+        relay = threading.Thread(target=relay_stderr, args=(proc.stderr,), daemon=True)
+        relay.start()
+        proc.stdin.write(payload)  # the worker reads all of stdin before it writes stdout: no deadlock
+        proc.stdin.close()
+        stdout = proc.stdout.read()
+        proc.wait()
+        relay.join()
         if proc.returncode != 0:
             raise RuntimeError(f"AST graph worker failed with exit code {proc.returncode} (its stderr is above)")
-        return pickle.loads(proc.stdout)
+        return pickle.loads(stdout)
 
     out: list[ProgramGraph | None] = [None] * len(programs)
-    with ThreadPoolExecutor(workers) as pool:
+    with bar, ThreadPoolExecutor(workers) as pool:
         for shard, graphs in zip(shards, pool.map(run, payloads)):
             for i, g in zip(shard, graphs):
                 out[i] = g

@@ -243,13 +243,15 @@ def run_search(submission: Submission | str | Path, suite: Suite | str | None = 
                 job = bar.add_task(name, total=config.budget, best="")
                 best: dict[str, float] = {}
 
-                def on_batch(ev: Event, trials: int, job: int = job, best: dict = best) -> None:
+                def on_batch(ev: Event, trials: int, job: int = job, best: dict = best, name: str = name) -> None:
                     if math.isfinite(ev.best):
                         best[ev.task] = ev.best
                     known = f"{len(best)}/{len(tasks)} tasks measured"
                     net = (sum(w * best[t] for t, w in total_w.items()) if len(best) == len(tasks) else None)
-                    bar.update(job, completed=min(trials, config.budget),
-                               best=f"best weighted latency {_fmt(net)}" if net is not None else known)
+                    status = f"best weighted latency {_fmt(net)}" if net is not None else known
+                    bar.update(job, completed=min(trials, config.budget), best=status)
+                    if not console.is_terminal:  # a live bar renders nothing into a log file: write lines
+                        console.print(f"{name}: {min(trials, config.budget)}/{config.budget} trials, {status}")
 
                 runs[name] = tune_model(factory(), tasks, target, builder, runner, config, on_batch)
                 bar.update(job, completed=config.budget)
