@@ -235,3 +235,5 @@ def test_sigkill_and_resume_loses_nothing(tmp_path):
 
     suite = Suite(tmp_path / "suites" / "killed")
     assert not suite.skipped and suite.manifest.counts["records"] == 12
+    counts = suite.manifest.counts  # 6 programs in each of the 2 tasks
+    assert (counts["programs_per_task_min"], counts["programs_per_task_max"], counts["tasks_with_100_programs"]) == (6, 6, 0)

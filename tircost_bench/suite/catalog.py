@@ -51,6 +51,10 @@ def describe(manifest: Manifest) -> dict[str, Any]:
         "tasks": manifest.counts["tasks"],
         "records": manifest.counts["records"],
         "failed": manifest.counts["failed"],
+        # absent from suites packed before these counts existed
+        "programs_per_task": {k.removeprefix("programs_per_task_"): v for k, v in manifest.counts.items()
+                              if k.startswith("programs_per_task_")},
+        **{k: v for k, v in manifest.counts.items() if k.startswith("tasks_with_")},
         "splits": {k: {"tasks": v.tasks, "records": v.records} for k, v in manifest.splits.items()},
     }
 

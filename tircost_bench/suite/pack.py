@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import lzma
 import shutil
+import statistics
 from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
@@ -25,6 +26,15 @@ SUITE_FILES = {
     "tasks": "tasks.json",
     "sampling": "sampling.json",
 }
+FULL_TASK_PROGRAMS = 100  # TenSet's bar (and the h100 issue's): a task "has its programs" at 100 measured ones
+
+
+def task_size_counts(ok_per_task: Counter[str]) -> dict[str, int]:
+    """How many measured programs the suite's tasks hold: some design spaces run dry below the bar."""
+    sizes = sorted(ok_per_task.values())
+    return {"programs_per_task_min": sizes[0], "programs_per_task_median": statistics.median_low(sizes),
+            "programs_per_task_max": sizes[-1],
+            f"tasks_with_{FULL_TASK_PROGRAMS}_programs": sum(n >= FULL_TASK_PROGRAMS for n in sizes)}
 
 
 def _xz_lines(path: Path, lines: list[str]) -> None:
@@ -95,7 +105,8 @@ def pack_suite(work_dir: Path, out_dir: Path, suite: str, version: str, held_out
         networks=dict(sorted(networks.items())),
         held_out_networks=sorted(held_out),
         counts={"tasks": len(kept), "records": status["ok"], "failed": sum(status.values()) - status["ok"],
-                **{f"failed_{k}": v for k, v in sorted(status.items()) if k != "ok"}},
+                **{f"failed_{k}": v for k, v in sorted(status.items()) if k != "ok"},
+                **task_size_counts(ok_per_task)},
         splits={n: SplitCounts(len(splits[n]), sum(ok_per_task[t] for t in splits[n])) for n in SPLITS},
         files=files,
         notes=notes,
