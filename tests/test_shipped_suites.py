@@ -12,7 +12,7 @@ from tircost_bench.suite.loader import load_suite
 from tircost_bench.suite.pack import task_size_counts
 from tircost_bench.suite.splits import base_network
 
-SHIPPED = sorted(p.name for p in (PROJECT_ROOT / "suites").glob("*/manifest.json") for p in [p.parent])
+SHIPPED = sorted(p.parent.name for p in (PROJECT_ROOT / "suites").glob("*/manifest.json"))
 
 
 @pytest.mark.parametrize("name", SHIPPED)

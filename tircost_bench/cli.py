@@ -252,7 +252,7 @@ def search(
     no_track: bool = typer.Option(False, "--no-track", help="Do not record the search in MLflow."),
 ) -> None:
     """Tune the held-out networks with the submission's cost model vs. TVM's stock XGBModel and RandomModel."""
-    from tircost_bench.search import SearchConfig, SearchError, run_search, save_all
+    from tircost_bench.search import SearchConfig, SearchError, default_out_dir, run_search, save_all
 
     refs = tuple(r.strip() for r in references.split(",") if r.strip())
     config = SearchConfig(budget=budget, per_iter=per_iter, seed=seed, scheduler=scheduler, references=refs)
@@ -262,8 +262,7 @@ def search(
     except SearchError as err:
         typer.secho(f"error: {err}", err=True, fg="red")
         raise typer.Exit(1) from None
-    folder = out or Path("search-results") / results["suite"]["name"] / f"{results['submission']['name']}-seed{seed}"
-    saved = save_all(results, folder, track=not no_track)
+    saved = save_all(results, out or default_out_dir(results), track=not no_track)
     for nid, net in sorted(results["networks"].items()):
         for model, m in net["metrics"].items():
             lat, ttr, speed_up = m["final_latency"], m["time_to_reference"], m["speed_up"]

@@ -96,7 +96,8 @@ def _serve() -> None:
     pickle.dump(out, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _build_in_workers(programs: list[Program], keys: list[str], use_disk: bool, workers: int) -> list[ProgramGraph]:
+def _build_in_workers(programs: list[Program], keys: list[str], use_disk: bool, workers: int,
+                      bar: tqdm) -> list[ProgramGraph]:
     import subprocess
     from concurrent.futures import ThreadPoolExecutor
 
@@ -111,8 +112,6 @@ def _build_in_workers(programs: list[Program], keys: list[str], use_disk: bool, 
             workloads.setdefault(wkey, (p.workload.task_id, p.workload._line, p.workload.target_json))
             jobs.append((wkey, p.task_id, p.trace_json, keys[i], use_disk))
         payloads.append(pickle.dumps((workloads, jobs), protocol=pickle.HIGHEST_PROTOCOL))
-
-    bar = tqdm(total=len(programs), desc="AST graphs", unit="prog", dynamic_ncols=True)
 
     def relay_stderr(stream: Any) -> None:  # ticks advance the bar, anything else is the worker's own stderr
         while chunk := stream.read1(4096):
@@ -136,7 +135,7 @@ def _build_in_workers(programs: list[Program], keys: list[str], use_disk: bool, 
         return pickle.loads(stdout)
 
     out: list[ProgramGraph | None] = [None] * len(programs)
-    with bar, ThreadPoolExecutor(workers) as pool:
+    with ThreadPoolExecutor(workers) as pool:
         for shard, graphs in zip(shards, pool.map(run, payloads)):
             for i, g in zip(shard, graphs):
                 out[i] = g
@@ -158,15 +157,20 @@ def build_graphs(programs: Sequence[Program], workers: int = 2, use_disk: bool =
             todo.append(i)
         else:
             out[i] = p._cache[CACHE_KEY] = g
-    if workers > 1 and len(todo) >= min_parallel:
-        built = _build_in_workers([programs[i] for i in todo], [keys.get(i, "") for i in todo], use_disk, workers)
-    else:
-        built = []
-        for i in todo:
-            g = build_graph(programs[i])
-            if use_disk:
-                _write_cached(keys[i], g)
-            built.append(g)
+    # Bulk builds (minutes for thousands of programs) show a bar, in worker processes or in this one.
+    with tqdm(total=len(todo), desc="AST graphs", unit="prog", dynamic_ncols=True,
+              disable=len(todo) < min_parallel) as bar:
+        if workers > 1 and len(todo) >= min_parallel:
+            built = _build_in_workers([programs[i] for i in todo], [keys.get(i, "") for i in todo], use_disk,
+                                      workers, bar)
+        else:
+            built = []
+            for i in todo:
+                g = build_graph(programs[i])
+                if use_disk:
+                    _write_cached(keys[i], g)
+                built.append(g)
+                bar.update()
     for i, g in zip(todo, built):
         out[i] = programs[i]._cache[CACHE_KEY] = g
     return out  # type: ignore[return-value]

@@ -10,9 +10,10 @@ Modules: builder (PyBuilder over a warm pool), curves (measure callback and curv
 """
 
 from tircost_bench.search.curves import Curve, curve_metrics, network_curve, time_to_reference
-from tircost_bench.search.output import save_all
+from tircost_bench.search.output import default_out_dir, save_all
 from tircost_bench.search.publish import publish_search, search_summary_markdown
 from tircost_bench.search.run import SearchConfig, SearchError, SearchTask, run_search, suite_search_tasks
 
-__all__ = ["Curve", "SearchConfig", "SearchError", "SearchTask", "curve_metrics", "network_curve", "publish_search",
-           "run_search", "save_all", "search_summary_markdown", "suite_search_tasks", "time_to_reference"]
+__all__ = ["Curve", "SearchConfig", "SearchError", "SearchTask", "curve_metrics", "default_out_dir", "network_curve",
+           "publish_search", "run_search", "save_all", "search_summary_markdown", "suite_search_tasks",
+           "time_to_reference"]

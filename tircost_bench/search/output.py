@@ -13,6 +13,12 @@ from tircost_bench.search.curves import Curve
 EXPERIMENT = "tircost-bench/{suite}/search"
 
 
+def default_out_dir(results: dict) -> Path:
+    """search-results/SUITE/NAME-seedS, relative to the working directory."""
+    return Path("search-results") / results["suite"]["name"] / (
+        f"{results['submission']['name']}-seed{results['config']['seed']}")
+
+
 def write_results(results: dict, out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "search_results.json"

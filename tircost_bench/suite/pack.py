@@ -52,14 +52,17 @@ def pack_suite(work_dir: Path, out_dir: Path, suite: str, version: str, held_out
     kept: list[TaskInfo] = []
     workloads, records, measurements, sampling = [], [], [], {}
     status = Counter()
+    ok_per_task: Counter[str] = Counter()
     for task in tasks:
         tdir = work_dir / task.task_id
         if not (tdir / RECORDS).exists():
             continue
         store = TaskStore(work_dir, task.task_id)
         ms = store.measurements()
-        if sum(m.ok for m in ms) < min_programs:
+        n_ok = sum(m.ok for m in ms)
+        if n_ok < min_programs:
             continue
+        ok_per_task[task.task_id] = n_ok
         rec_lines = (tdir / RECORDS).read_text().splitlines()[: len(ms)]
         w_index = len(workloads)
         workloads.append((tdir / WORKLOADS).read_text().splitlines()[0] + "\n")
@@ -85,7 +88,6 @@ def pack_suite(work_dir: Path, out_dir: Path, suite: str, version: str, held_out
     (out_dir / SUITE_FILES["sampling"]).write_text(json.dumps(sampling, indent=0, sort_keys=True) + "\n")
 
     splits = make_splits(kept, held_out)
-    ok_per_task = Counter(json.loads(m)["task_id"] for m in measurements if '"status":"ok"' in m)
     for name in SPLITS:
         (out_dir / "splits" / f"{name}.txt").write_text("".join(f"{t}\n" for t in splits[name]))
     networks: dict[str, dict[str, Any]] = {}

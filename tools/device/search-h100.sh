@@ -20,12 +20,12 @@ start)
   nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
   # Not through the CLI: typer's option parsing needs pydantic, which the GPU machine lacks.
   cd /tmp/repo && setsid nohup python3 -c "
-import sys; from pathlib import Path
-from tircost_bench.search import SearchConfig, run_search, save_all
+import sys
+from tircost_bench.search import SearchConfig, default_out_dir, run_search, save_all
 sub, budget, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 results = run_search(sub, 'h100', SearchConfig(budget=budget, per_iter=16, seed=seed, references=('xgb',)),
                      networks=['bert_tiny-b1'])
-print(save_all(results, Path('search-results/h100') / f\"{results['submission']['name']}-seed{seed}\", track=False))
+print(save_all(results, default_out_dir(results), track=False))
 " "$sub" "$budget" "$seed" > "$log" 2>&1 < /dev/null &
   echo "search started: pid $!"
   ;;
