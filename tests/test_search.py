@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import pytest
 
@@ -100,6 +101,9 @@ def test_real_tiny_search(small_suite, mlflow_store, tmp_path):
     assert "ms-xgb: 16/16 trials" in proc.stderr and "random: 8/16 trials" in proc.stderr
 
     assert set(results["models"]) == {"random", "ms-xgb", "ms-random"}
+    from tircost_bench.search import default_out_dir  # where `tircost-bench search` writes without --out
+
+    assert default_out_dir(results) == Path("search-results") / small_suite.name / "random-seed0"
     assert results["reference_model"] == "ms-xgb"
     for name, model in results["models"].items():
         assert model["trials"] == 16, name
