@@ -74,8 +74,13 @@ def test_cache_round_trip(mini_suite, cache: Path) -> None:  # type: ignore[no-u
 def test_process_pool_matches_serial(mini_suite, cache: Path) -> None:  # type: ignore[no-untyped-def]
     progs = mini_suite.programs_of("train")[:4]
     pooled = gs.build_graphs([fresh(p) for p in progs], workers=2, use_disk=False, min_parallel=1)
+    assert gs._workers is not None
+    pids = [proc.pid for proc in gs._workers.procs]
+    again = gs.build_graphs([fresh(p) for p in progs], workers=2, use_disk=False, min_parallel=1)
+    assert [proc.pid for proc in gs._workers.procs] == pids  # the started workers serve the next build
     serial = [ag.build_graph(fresh(p)) for p in progs]
-    for a, b in zip(pooled, serial):
-        assert a.vocab == b.vocab
-        np.testing.assert_array_equal(a.features, b.features)
+    for a, b, c in zip(pooled, again, serial):
+        assert a.vocab == b.vocab == c.vocab
+        np.testing.assert_array_equal(a.features, c.features)
+        np.testing.assert_array_equal(b.features, c.features)
         np.testing.assert_array_equal(a.edge_index, b.edge_index)

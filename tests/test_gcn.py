@@ -58,9 +58,10 @@ def test_fit_predict_save_load(mini_suite, cache: Path, tmp_path: Path, conv: st
     ckpt = tmp_path / "ckpt"
     model.save(ckpt)
     assert (ckpt / "embedding.png").stat().st_size > 0 and (ckpt / "embedding.npy").exists()
-    other = sub.predictor_class()(seed=1, **{**sub.meta.parameters, **SMALL})
+    other = sub.predictor_class()(seed=1, **{**sub.meta.parameters, **SMALL, "graph_workers": 2})
     other.load(ckpt)
-    assert other.config.conv == conv
+    assert other.config.conv == conv  # the model's settings come from the checkpoint,
+    assert other.config.graph_workers == 2  # the machine's from the submission
     np.testing.assert_array_equal(other.predict([fresh(p) for p in programs]), pred)
 
 

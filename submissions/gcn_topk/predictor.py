@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import random
 import time
 import zlib
@@ -53,11 +54,12 @@ class Config:
     patience: int = 12
     max_minutes: float = 10.0  # wall-clock cap of the training loop
     threads: int = 1  # torch intra-op threads: on a shared 2-core box 2 threads ran 5-10x slower (spin waits)
-    graph_workers: int = 2  # processes for cold graph builds
+    graph_workers: int = 0  # processes for cold graph builds; 0 = one per core
     online_steps: int = 20  # search: Adam steps per update, from the trained weights, on all measurements so far
 
 
 CHECKPOINT_FILES = ("model.pt", "config.json")
+RUNTIME_SETTINGS = ("threads", "graph_workers", "online_steps")  # not the model: a loaded checkpoint keeps ours
 
 
 class GCNTopKPredictor(Predictor):
@@ -87,7 +89,7 @@ class GCNTopKPredictor(Predictor):
         torch.set_num_threads(self.config.threads)
 
     def _graphs(self, programs: Sequence[Program]) -> list[ProgramGraph]:
-        return build_graphs(programs, workers=self.config.graph_workers)
+        return build_graphs(programs, workers=self.config.graph_workers or os.cpu_count() or 1)
 
     def _pack(self, graphs: Sequence[ProgramGraph]) -> list[PackedGraph]:
         assert self.table is not None
@@ -248,8 +250,9 @@ class GCNTopKPredictor(Predictor):
         if meta.get("graph_version") != GRAPH_VERSION:
             raise ValueError(f"{directory}: trained on AST graphs v{meta.get('graph_version')}, "
                              f"this code builds v{GRAPH_VERSION}; retrain")
-        # Search-time settings are the submission's, not the checkpoint's.
-        self.config = Config(**{**meta["config"], "online_steps": self.config.online_steps})
+        # Run-time settings are the submission's (this machine's), not the checkpoint's.
+        runtime = {k: getattr(self.config, k) for k in RUNTIME_SETTINGS}
+        self.config = Config(**{**meta["config"], **runtime})
         self._forget_online()
         self.mean = np.asarray(meta["feature_mean"], np.float32)
         self.std = np.asarray(meta["feature_std"], np.float32)

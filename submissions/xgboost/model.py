@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ DEFAULTS: dict[str, Any] = {
     "colsample_bytree": 0.8,
     "min_child_weight": 1.0,
     "pairs_per_sample": 8,  # rank:pairwise: sampled partners per program within its task
-    "nthread": 2,
+    "nthread": 0,  # threads for features and xgboost; 0 = one per core
     "online_rounds": 20,  # search: trees appended per update, fitted to the tuner's measurements (0 = off)
 }
 
@@ -148,11 +149,14 @@ class XGBoostPredictor(Predictor):
         self._trained: Any = None  # the booster as fitted/loaded; online trees are always grown from it
         self._online: list[tuple[np.ndarray, list[str], np.ndarray]] = []  # (features, task ids, latencies)
 
+    def _threads(self) -> int:
+        return int(self.parameters["nthread"]) or os.cpu_count() or 1
+
     def _xgb_params(self, objective: str) -> dict[str, Any]:
         p = self.parameters
         common = {"max_depth": p["max_depth"], "eta": p["eta"], "subsample": p["subsample"],
                   "colsample_bytree": p["colsample_bytree"], "min_child_weight": p["min_child_weight"],
-                  "nthread": p["nthread"], "seed": self.seed, "verbosity": 0}
+                  "nthread": self._threads(), "seed": self.seed, "verbosity": 0}
         if objective == "rank:pairwise":
             return {**common, "objective": "rank:pairwise", "lambdarank_pair_method": "mean",
                     "lambdarank_num_pair_per_sample": p["pairs_per_sample"]}
@@ -175,12 +179,12 @@ class XGBoostPredictor(Predictor):
     def _score(self, programs: Sequence[Program]) -> np.ndarray:
         import xgboost as xgb
 
-        x = aggregate(per_store_features(programs, int(self.parameters["nthread"])))
+        x = aggregate(per_store_features(programs, self._threads()))
         return np.asarray(self.booster.predict(xgb.DMatrix(x)), dtype=np.float64)
 
     def fit(self, train: LabeledPrograms, valid: LabeledPrograms) -> None:
         self._trained, self._online = None, []
-        x = aggregate(per_store_features(train.programs, int(self.parameters["nthread"])))
+        x = aggregate(per_store_features(train.programs, self._threads()))
         task_ids = train.task_ids
         rel = _relevance(task_ids, train.latencies)
         if self.parameters["objective"] != "auto":
@@ -209,7 +213,7 @@ class XGBoostPredictor(Predictor):
             return
         if self._trained is None:
             self._trained = self.booster
-        feats = aggregate(per_store_features(programs, int(self.parameters["nthread"])))
+        feats = aggregate(per_store_features(programs, self._threads()))
         self._online.append((feats, [p.task_id for p in programs], np.asarray(latencies, dtype=np.float64)))
         x = np.concatenate([f for f, _, _ in self._online])
         task_ids = np.array([t for _, tids, _ in self._online for t in tids])
@@ -239,7 +243,7 @@ class XGBoostPredictor(Predictor):
         self._trained, self._online = None, []
         self.booster = xgb.Booster()
         self.booster.load_model(bytearray(gzip.decompress((d / "model.json.gz").read_bytes())))
-        self.booster.set_param({"nthread": int(self.parameters["nthread"])})
+        self.booster.set_param({"nthread": self._threads()})
         self.objective = meta["objective"]
         self.selection = meta.get("selection", {})
         self.scale.load(d, meta["scale"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import pickle
 import sys
@@ -71,34 +72,99 @@ def program_graph(program: Program, use_disk: bool = True) -> ProgramGraph:
 # --- bulk builds over worker processes --------------------------------------------------------------
 # Workers are plain `python -c` subprocesses fed by pickles on stdin: multiprocessing's spawn would
 # re-import the caller's __main__ (a script without a main guard then forks itself recursively), and fork
-# after torch/TVM have started threads is unsafe.
+# after torch/TVM have started threads is unsafe. They live as long as this process: each one pays the
+# TVM import once (seconds), then serves every bulk build (search predicts on ~512 candidates many times).
 
 _WORKER_CMD = "from tircost_bench.representations.graph_store import _serve; _serve()"
 _TICK = b"\x1e"  # written to stderr by a worker per finished graph (ASCII record separator)
 
 
 def _serve() -> None:
-    """Worker entry: stdin (workloads, jobs) -> stdout [ProgramGraph], writing the disk cache as it goes."""
-    import sys
-
+    """Worker entry: a loop of stdin (workloads, jobs) -> stdout [ProgramGraph], writing the disk cache as it
+    goes; ends when the parent closes stdin."""
     from tircost_bench.representations.program import Workload
 
-    workloads, jobs = pickle.load(sys.stdin.buffer)
-    decoded = {k: Workload(*v) for k, v in workloads.items()}  # decoded lazily, once per task
-    out = []
-    for wkey, task_id, trace, key, use_disk in jobs:
-        g = build_graph(Program(-1, task_id, (), decoded[wkey], [trace, None]))
-        if use_disk:
-            _write_cached(key, g)
-        out.append(g)
-        sys.stderr.buffer.write(_TICK)  # one per graph: the parent's progress bar
-        sys.stderr.flush()
-    pickle.dump(out, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    while True:
+        try:
+            workloads, jobs = pickle.load(sys.stdin.buffer)
+        except EOFError:
+            return
+        decoded = {k: Workload(*v) for k, v in workloads.items()}  # decoded lazily, once per task
+        out = []
+        for wkey, task_id, trace, key, use_disk in jobs:
+            g = build_graph(Program(-1, task_id, (), decoded[wkey], [trace, None]))
+            if use_disk:
+                _write_cached(key, g)
+            out.append(g)
+            sys.stderr.buffer.write(_TICK)  # one per graph: the parent's progress bar
+            sys.stderr.flush()
+        pickle.dump(out, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
+        sys.stdout.buffer.flush()
+
+
+class _GraphWorkers:
+    """`n` long-lived workers; `bar` is the progress bar their ticks advance."""
+
+    def __init__(self, n: int) -> None:
+        import subprocess
+
+        self.n = n
+        self.bar: tqdm | None = None
+        self.procs = [subprocess.Popen([sys.executable, "-c", _WORKER_CMD], stdin=subprocess.PIPE,
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                       env={**os.environ, "OMP_NUM_THREADS": "1"}) for _ in range(n)]
+        for proc in self.procs:
+            threading.Thread(target=self._relay_stderr, args=(proc.stderr,), daemon=True).start()
+
+    def _relay_stderr(self, stream: Any) -> None:  # ticks advance the bar, anything else is the worker's stderr
+        while chunk := stream.read1(4096):
+            if self.bar is not None:
+                self.bar.update(chunk.count(_TICK))
+            if rest := chunk.replace(_TICK, b""):
+                sys.stderr.buffer.write(rest)
+                sys.stderr.flush()
+
+    def alive(self) -> bool:
+        return all(proc.poll() is None for proc in self.procs)
+
+    def run(self, worker: int, payload: bytes) -> list[ProgramGraph]:
+        proc = self.procs[worker]
+        try:
+            proc.stdin.write(payload)  # the worker reads a whole payload before it writes: no deadlock
+            proc.stdin.flush()
+            return pickle.load(proc.stdout)
+        except (OSError, EOFError, pickle.UnpicklingError) as err:
+            raise RuntimeError(f"AST graph worker failed ({type(err).__name__}, exit code {proc.poll()}; its "
+                               "stderr is above)") from err
+
+    def close(self) -> None:
+        for proc in self.procs:
+            if proc.stdin:
+                proc.stdin.close()  # EOF: the worker returns
+        for proc in self.procs:
+            try:
+                proc.wait(5)
+            except Exception:  # noqa: BLE001 - a stuck worker is killed, not waited on forever
+                proc.kill()
+
+
+_workers: _GraphWorkers | None = None
+WARM_MIN_PARALLEL = 64  # started workers beat this process from about this many graphs on
+
+
+def _graph_workers(n: int) -> _GraphWorkers:
+    """The process's workers, (re)started when missing, dead, or of another size."""
+    global _workers
+    if _workers is None or _workers.n != n or not _workers.alive():
+        if _workers is not None:
+            _workers.close()
+        _workers = _GraphWorkers(n)
+        atexit.register(_workers.close)
+    return _workers
 
 
 def _build_in_workers(programs: list[Program], keys: list[str], use_disk: bool, workers: int,
                       bar: tqdm) -> list[ProgramGraph]:
-    import subprocess
     from concurrent.futures import ThreadPoolExecutor
 
     order = sorted(range(len(programs)), key=lambda i: str(programs[i].workload._line[0]))  # task locality
@@ -113,38 +179,26 @@ def _build_in_workers(programs: list[Program], keys: list[str], use_disk: bool, 
             jobs.append((wkey, p.task_id, p.trace_json, keys[i], use_disk))
         payloads.append(pickle.dumps((workloads, jobs), protocol=pickle.HIGHEST_PROTOCOL))
 
-    def relay_stderr(stream: Any) -> None:  # ticks advance the bar, anything else is the worker's own stderr
-        while chunk := stream.read1(4096):
-            bar.update(chunk.count(_TICK))
-            if rest := chunk.replace(_TICK, b""):
-                sys.stderr.buffer.write(rest)
-                sys.stderr.flush()
-
-    def run(payload: bytes) -> list[ProgramGraph]:
-        proc = subprocess.Popen([sys.executable, "-c", _WORKER_CMD], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, env={**os.environ, "OMP_NUM_THREADS": "1"})
-        relay = threading.Thread(target=relay_stderr, args=(proc.stderr,), daemon=True)
-        relay.start()
-        proc.stdin.write(payload)  # the worker reads all of stdin before it writes stdout: no deadlock
-        proc.stdin.close()
-        stdout = proc.stdout.read()
-        proc.wait()
-        relay.join()
-        if proc.returncode != 0:
-            raise RuntimeError(f"AST graph worker failed with exit code {proc.returncode} (its stderr is above)")
-        return pickle.loads(stdout)
-
+    pool = _graph_workers(workers)
+    pool.bar = bar
     out: list[ProgramGraph | None] = [None] * len(programs)
-    with ThreadPoolExecutor(workers) as pool:
-        for shard, graphs in zip(shards, pool.map(run, payloads)):
-            for i, g in zip(shard, graphs):
-                out[i] = g
+    try:
+        with ThreadPoolExecutor(workers) as threads:
+            for shard, graphs in zip(shards, threads.map(pool.run, range(workers), payloads)):
+                for i, g in zip(shard, graphs):
+                    out[i] = g
+    except RuntimeError:
+        pool.close()  # a half-read pipe is unusable: the next build starts fresh workers
+        raise
+    finally:
+        pool.bar = None
     return out  # type: ignore[return-value]
 
 
 def build_graphs(programs: Sequence[Program], workers: int = 2, use_disk: bool = True,
                  min_parallel: int = 512) -> list[ProgramGraph]:
-    """Graphs of many programs: memo, then disk cache, then replay (in `workers` processes if many)."""
+    """Graphs of many programs: memo, then disk cache, then replay (in `workers` processes if at least
+    `min_parallel`, or once they are started, at least WARM_MIN_PARALLEL)."""
     out: list[ProgramGraph | None] = [None] * len(programs)
     todo: list[int] = []
     keys: dict[int, str] = {}
@@ -160,7 +214,8 @@ def build_graphs(programs: Sequence[Program], workers: int = 2, use_disk: bool =
     # Bulk builds (minutes for thousands of programs) show a bar, in worker processes or in this one.
     with tqdm(total=len(todo), desc="AST graphs", unit="prog", dynamic_ncols=True,
               disable=len(todo) < min_parallel) as bar:
-        if workers > 1 and len(todo) >= min_parallel:
+        warm = _workers is not None and _workers.n == workers and _workers.alive()
+        if workers > 1 and len(todo) >= (min(min_parallel, WARM_MIN_PARALLEL) if warm else min_parallel):
             built = _build_in_workers([programs[i] for i in todo], [keys.get(i, "") for i in todo], use_disk,
                                       workers, bar)
         else:
