@@ -33,7 +33,9 @@ def programs_from_candidates(context: Any, candidates: list[Any]) -> list[Progra
     programs = []
     for i, cand in enumerate(candidates):
         rec = ms.database.TuningRecord(cand.sch.trace, workload, None, context.target, cand.args_info)
-        programs.append(Program(-1 - i, shared.task_id, (), shared, rec.as_json()))
+        program = Program(-1 - i, shared.task_id, (), shared, rec.as_json())
+        program.adopt_schedule(cand.sch)  # the tuner already applied the trace: no replay for features/graphs
+        programs.append(program)
     return programs
 
 

@@ -211,21 +211,26 @@ def build_graphs(programs: Sequence[Program], workers: int = 2, use_disk: bool =
             todo.append(i)
         else:
             out[i] = p._cache[CACHE_KEY] = g
+    # A program already scheduled here (a search candidate) costs only the walk (~2 ms): it stays here;
+    # the rest need a trace replay (~8 ms), which is what the workers are for.
+    replay = [i for i in todo if programs[i]._mod is None]
     # Bulk builds (minutes for thousands of programs) show a bar, in worker processes or in this one.
     with tqdm(total=len(todo), desc="AST graphs", unit="prog", dynamic_ncols=True,
-              disable=len(todo) < min_parallel) as bar:
+              disable=len(replay) < min_parallel) as bar:
         warm = _workers is not None and _workers.n == workers and _workers.alive()
-        if workers > 1 and len(todo) >= (min(min_parallel, WARM_MIN_PARALLEL) if warm else min_parallel):
-            built = _build_in_workers([programs[i] for i in todo], [keys.get(i, "") for i in todo], use_disk,
-                                      workers, bar)
-        else:
-            built = []
-            for i in todo:
-                g = build_graph(programs[i])
+        threshold = min(min_parallel, WARM_MIN_PARALLEL) if warm else min_parallel
+        pooled = replay if workers > 1 and len(replay) >= threshold else []
+        built: dict[int, ProgramGraph] = {}
+        if pooled:
+            graphs = _build_in_workers([programs[i] for i in pooled], [keys.get(i, "") for i in pooled], use_disk,
+                                       workers, bar)
+            built = dict(zip(pooled, graphs))
+        for i in todo:
+            if i not in built:
+                built[i] = build_graph(programs[i])
                 if use_disk:
-                    _write_cached(keys[i], g)
-                built.append(g)
+                    _write_cached(keys[i], built[i])
                 bar.update()
-    for i, g in zip(todo, built):
+    for i, g in built.items():
         out[i] = programs[i]._cache[CACHE_KEY] = g
     return out  # type: ignore[return-value]

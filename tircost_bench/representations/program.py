@@ -39,7 +39,7 @@ class Workload:
 class Program:
     """One random program of a task: `uid` is stable within a suite (its record line)."""
 
-    __slots__ = ("_cache", "_mod", "_record", "_record_json", "networks", "task_id", "uid", "workload")
+    __slots__ = ("_cache", "_mod", "_record", "_record_json", "_sch", "networks", "task_id", "uid", "workload")
 
     def __init__(self, uid: int, task_id: str, networks: tuple[str, ...], workload: Workload,
                  record_json: list[Any]) -> None:
@@ -52,6 +52,7 @@ class Program:
         self._record_json = rec
         self._record: Any = None
         self._mod: Any = None
+        self._sch: Any = None  # a live Schedule of this trace, when the caller had one (search candidates)
         self._cache: dict[str, Any] = {}
 
     def __repr__(self) -> str:
@@ -106,11 +107,17 @@ class Program:
             )
         return self._record
 
+    def adopt_schedule(self, sch: Any) -> None:
+        """Take `sch`, this program's trace already applied (a search candidate's), instead of replaying the
+        trace later: a replay is ~80% of a cold feature extraction or AST graph."""
+        self._sch, self._mod = sch, sch.mod
+
     def measure_candidate(self) -> Any:
-        """As MetaSchedule's MeasureCandidate (what PyCostModel.predict receives); one trace replay."""
+        """As MetaSchedule's MeasureCandidate (what PyCostModel.predict receives); one trace replay unless
+        the program adopted a live schedule."""
         import tvm.s_tir.meta_schedule as ms
 
-        sch = self.schedule()
+        sch = self._sch if self._sch is not None else self.schedule()
         if self._mod is None:
             self._mod = sch.mod
         return ms.MeasureCandidate(sch, [ms.arg_info.ArgInfo.from_json(a) for a in self.args_info_json])
@@ -122,5 +129,5 @@ class Program:
         return self._cache[key]
 
     def drop_cache(self) -> None:
-        self._record = self._mod = None
+        self._record = self._mod = self._sch = None
         self._cache.clear()
