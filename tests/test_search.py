@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tircost_bench.evaluation.results import git_commit
+from tircost_bench.paths import PROJECT_ROOT
 from tircost_bench.search.curves import (
     Curve,
     Event,
@@ -105,6 +107,7 @@ def test_real_tiny_search(small_suite, mlflow_store, tmp_path):
 
     assert default_out_dir(results) == Path("search-results") / small_suite.name / "random-seed0"
     assert results["reference_model"] == "ms-xgb"
+    assert results["harness_commit"] == git_commit(PROJECT_ROOT)  # provenance: which harness measured it
     for name, model in results["models"].items():
         assert model["trials"] == 16, name
         assert model["seconds_per_trial"] > 0

@@ -23,6 +23,8 @@ from typing import Any
 
 from tircost_bench.collect.measure import MeasureSettings, make_runner
 from tircost_bench.collect.targets import describe_platform
+from tircost_bench.evaluation.results import git_commit
+from tircost_bench.paths import PROJECT_ROOT
 from tircost_bench.predictors.interface import Predictor
 from tircost_bench.predictors.pycostmodel import make_cost_model
 from tircost_bench.predictors.submission import Submission, load_submission
@@ -293,6 +295,7 @@ def results_json(sub: Submission, st: Suite, config: SearchConfig, tasks: list[S
         "target": dict(st.manifest.target),
         "platform": describe_platform(dict(st.manifest.target)),
         "tvm_version": tvm.__version__,
+        "harness_commit": git_commit(PROJECT_ROOT),  # "" outside a git checkout (e.g. a copy on the GPU machine)
         "python": sys.version.split()[0],
         "warnings": warnings,
         "models": models,
