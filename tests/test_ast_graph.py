@@ -75,9 +75,10 @@ def test_process_pool_matches_serial(mini_suite, cache: Path) -> None:  # type: 
     progs = mini_suite.programs_of("train")[:4]
     pooled = gs.build_graphs([fresh(p) for p in progs], workers=2, use_disk=False, min_parallel=1)
     assert gs._workers is not None
-    pids = [proc.pid for proc in gs._workers.procs]
+    pids, ticks = [proc.pid for proc in gs._workers.procs], gs._workers.ticks
     again = gs.build_graphs([fresh(p) for p in progs], workers=2, use_disk=False, min_parallel=1)
     assert [proc.pid for proc in gs._workers.procs] == pids  # the started workers serve the next build
+    assert gs._workers.ticks == ticks + len(progs)  # every graph reached the progress bar
     serial = [ag.build_graph(fresh(p)) for p in progs]
     for a, b, c in zip(pooled, again, serial):
         assert a.vocab == b.vocab == c.vocab

@@ -8,6 +8,7 @@ import pickle
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -110,6 +111,8 @@ class _GraphWorkers:
 
         self.n = n
         self.bar: tqdm | None = None
+        self.ticks = 0  # graphs finished, over all builds
+        self._lock = threading.Lock()
         self.procs = [subprocess.Popen([sys.executable, "-c", _WORKER_CMD], stdin=subprocess.PIPE,
                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                        env={**os.environ, "OMP_NUM_THREADS": "1"}) for _ in range(n)]
@@ -118,8 +121,10 @@ class _GraphWorkers:
 
     def _relay_stderr(self, stream: Any) -> None:  # ticks advance the bar, anything else is the worker's stderr
         while chunk := stream.read1(4096):
-            if self.bar is not None:
-                self.bar.update(chunk.count(_TICK))
+            with self._lock:
+                self.ticks += chunk.count(_TICK)
+                if self.bar is not None:
+                    self.bar.update(chunk.count(_TICK))
             if rest := chunk.replace(_TICK, b""):
                 sys.stderr.buffer.write(rest)
                 sys.stderr.flush()
@@ -181,17 +186,22 @@ def _build_in_workers(programs: list[Program], keys: list[str], use_disk: bool, 
 
     pool = _graph_workers(workers)
     pool.bar = bar
+    expected = pool.ticks + len(programs)
     out: list[ProgramGraph | None] = [None] * len(programs)
     try:
         with ThreadPoolExecutor(workers) as threads:
             for shard, graphs in zip(shards, threads.map(pool.run, range(workers), payloads)):
                 for i, g in zip(shard, graphs):
                     out[i] = g
+        deadline = time.monotonic() + 2.0  # the last ticks may still be in the stderr pipes: let the bar finish
+        while pool.ticks < expected and time.monotonic() < deadline:
+            time.sleep(0.01)
     except RuntimeError:
         pool.close()  # a half-read pipe is unusable: the next build starts fresh workers
         raise
     finally:
-        pool.bar = None
+        with pool._lock:
+            pool.bar = None
     return out  # type: ignore[return-value]
 
 
