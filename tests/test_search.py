@@ -10,6 +10,7 @@ import pytest
 
 from tircost_bench.evaluation.results import git_commit
 from tircost_bench.paths import PROJECT_ROOT
+from tircost_bench.search import default_out_dir
 from tircost_bench.search.curves import (
     Curve,
     Event,
@@ -103,8 +104,7 @@ def test_real_tiny_search(small_suite, mlflow_store, tmp_path):
     assert "ms-xgb: 16/16 trials" in proc.stderr and "random: 8/16 trials" in proc.stderr
 
     assert set(results["models"]) == {"random", "ms-xgb", "ms-random"}
-    from tircost_bench.search import default_out_dir  # where `tircost-bench search` writes without --out
-
+    # where `tircost-bench search` writes without --out
     assert default_out_dir(results) == Path("search-results") / small_suite.name / "random-seed0"
     assert results["reference_model"] == "ms-xgb"
     assert results["harness_commit"] == git_commit(PROJECT_ROOT)  # provenance: which harness measured it

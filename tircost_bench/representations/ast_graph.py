@@ -261,15 +261,7 @@ def graph_of_func(func: Any) -> ProgramGraph:
 
 def scheduled_func(program: Program) -> Any:
     """The scheduled PrimFunc: Program.mod when already replayed, else a replay of the trace alone."""
-    if program._mod is None:
-        from tvm.s_tir import Schedule
-        from tvm.s_tir.schedule import Trace
-
-        sch = Schedule(program.workload.mod)
-        Trace.apply_json_to_schedule(program.trace_json, sch)
-        mod = sch.mod
-    else:
-        mod = program._mod
+    mod = program._mod if program._mod is not None else program.schedule().mod  # not memoized on the Program
     return mod["main"] if "main" in {gv.name_hint for gv in mod.get_global_vars()} else next(iter(mod.functions.values()))
 
 

@@ -157,10 +157,15 @@ _workers: _GraphWorkers | None = None
 WARM_MIN_PARALLEL = 64  # started workers beat this process from about this many graphs on
 
 
+def _workers_ready(n: int) -> bool:
+    """Are the process's workers started, alive and `n` of them?"""
+    return _workers is not None and _workers.n == n and _workers.alive()
+
+
 def _graph_workers(n: int) -> _GraphWorkers:
     """The process's workers, (re)started when missing, dead, or of another size."""
     global _workers
-    if _workers is None or _workers.n != n or not _workers.alive():
+    if not _workers_ready(n):
         if _workers is not None:
             _workers.close()
         _workers = _GraphWorkers(n)
@@ -227,8 +232,7 @@ def build_graphs(programs: Sequence[Program], workers: int = 2, use_disk: bool =
     # Bulk builds (minutes for thousands of programs) show a bar, in worker processes or in this one.
     with tqdm(total=len(todo), desc="AST graphs", unit="prog", dynamic_ncols=True,
               disable=len(replay) < min_parallel) as bar:
-        warm = _workers is not None and _workers.n == workers and _workers.alive()
-        threshold = min(min_parallel, WARM_MIN_PARALLEL) if warm else min_parallel
+        threshold = min(min_parallel, WARM_MIN_PARALLEL) if _workers_ready(workers) else min_parallel
         pooled = replay if workers > 1 and len(replay) >= threshold else []
         built: dict[int, ProgramGraph] = {}
         if pooled:
