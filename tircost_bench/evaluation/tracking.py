@@ -107,14 +107,24 @@ def _log_dataset(mlc: Any, run_id: str, suite: Suite) -> None:
     from mlflow.data.meta_dataset import MetaDataset
     from mlflow.data.sources import LocalArtifactDatasetSource
     from mlflow.entities import DatasetInput, InputTag
+    from mlflow.exceptions import MlflowException
 
     # MLflow caps dataset digests at 36 characters: the first 32 hex digits of the suite sha256, the
     # full one as an input tag (and as the run's suite_sha256 tag).
     ds = MetaDataset(LocalArtifactDatasetSource(str(suite.path.resolve())), name=suite.name,
                      digest=dataset_digest(suite.sha256))
-    mlc.log_inputs(run_id, datasets=[DatasetInput(ds._to_mlflow_entity(), [
+    inputs = [DatasetInput(ds._to_mlflow_entity(), [
         InputTag("mlflow.data.context", "test"), InputTag("suite_sha256", suite.sha256),
-        InputTag("suite_version", suite.manifest.version)])])
+        InputTag("suite_version", suite.manifest.version)])]
+    for attempt in range(3):
+        try:
+            mlc.log_inputs(run_id, datasets=inputs)
+            return
+        except MlflowException as err:
+            # MLflow looks the dataset up, then inserts it: concurrent evaluations of one suite can both
+            # insert, and the loser hits the unique constraint. Its retry finds the row and only links it.
+            if "unique constraint" not in str(err).lower() or attempt == 2:
+                raise
 
 
 def dataset_digest(sha256: str) -> str:
