@@ -1,0 +1,13 @@
+"""The `tircost-bench` command line. Each command is a thin wrapper over a pipeline module, one file per
+command group (imports inside the commands are lazy, so `--help` stays fast)."""
+
+from __future__ import annotations
+
+from tircost_bench.cli import authoring, collect, evaluate, leaderboard, search, suite  # noqa: F401 - registers
+from tircost_bench.cli.app import app
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:  # pragma: no cover
+    app()
