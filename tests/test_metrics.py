@@ -27,7 +27,7 @@ from tircost_bench.metrics import (
     peak_score,
     ranking,
     register,
-    rmse_z,
+    rmse_logz,
     top_k_recall,
 )
 
@@ -188,16 +188,17 @@ def test_tie_expectation_matches_brute_force(seed):
         assert peak_score(m, p, k) == pytest.approx(_brute_force_tie_average(m, p, k, _peak_of))
 
 
-# ---------------------------------------------------------------- rmse_z
+# ---------------------------------------------------------------- rmse_logz (more in test_metrics_variants.py)
 
 
-def test_rmse_z():
-    m = A([1.0, 2.0, 3.0])
-    assert rmse_z(m, m.copy()) == 0.0
-    # mu = 2, sigma = sqrt(2/3) (ddof=0); residuals (0, 0, 1) -> mean square 1/3 / (2/3) = 1/2
-    assert rmse_z(m, A([1.0, 2.0, 4.0])) == pytest.approx(math.sqrt(0.5))
-    assert math.isnan(rmse_z(A([2.0]), A([1.0])))  # n < 2
-    assert math.isnan(rmse_z(A([0.1, 0.1, 0.1]), A([0.0, 1.0, 2.0])))  # sigma == 0
+def test_rmse_logz_hand_cases():
+    m = A([1.0, 2.0, 4.0])
+    assert rmse_logz(m, m.copy()) == 0.0
+    assert rmse_logz(m, 1e6 * m**3) == pytest.approx(0.0, abs=1e-12)  # units and power laws cancel
+    assert rmse_logz(m, 1.0 / m) == pytest.approx(2.0)  # reversed: z(log p) = -z(log m)
+    assert rmse_logz(m, np.full(3, 0.5)) == 1.0  # constant: z = 0
+    assert math.isnan(rmse_logz(A([2.0]), A([1.0])))  # n < 2
+    assert math.isnan(rmse_logz(m, A([1.0, 0.0, 2.0])))  # not a latency
 
 
 # ---------------------------------------------------------------- network score and aggregation
@@ -210,7 +211,7 @@ def _three_tasks():
     b = TaskPredictions("B", A([10.0, 20.0]), A([1.0, 2.0]), {"N": 1})
     # C: constant prediction over [1, 3] -> E[min of top-1] = 2; peak@1 = (1 + 1/3)/2 = 2/3. In M twice.
     c = TaskPredictions("C", A([1.0, 3.0]), A([0.0, 0.0]), {"M": 2})
-    # D: one program: pairwise and rmse_z NaN, recall@1 = peak@1 = 1. In no listed network -> weight 1.
+    # D: one program: pairwise and rmse_logz NaN, recall@1 = peak@1 = 1. In no listed network -> weight 1.
     d = TaskPredictions("D", A([5.0]), A([5.0]), {})
     return [a, b, c, d]
 
@@ -247,17 +248,17 @@ def test_compute_metrics_plain_vs_weighted_and_per_network():
 
 def test_compute_metrics_subset_json_roundtrip_and_errors():
     tasks = _three_tasks()
-    r = compute_metrics(tasks, ["rmse_z", "network_score@5"])
-    assert list(r.overall) == ["rmse_z", "network_score@5"]
-    assert list(r.per_task["A"]) == ["rmse_z"]
+    r = compute_metrics(tasks, ["rmse_logz", "network_score@5"])
+    assert list(r.overall) == ["rmse_logz", "network_score@5"]
+    assert list(r.per_task["A"]) == ["rmse_logz"]
     full = compute_metrics(tasks)
     text = json.dumps(full.to_json(), allow_nan=False)  # NaN must not leak into the JSON
     back = MetricReport.from_json(json.loads(text))
-    assert math.isnan(back.per_task["D"]["rmse_z"])
+    assert math.isnan(back.per_task["D"]["rmse_logz"])
     assert back.per_task["A"] == full.per_task["A"]
     assert back.overall == full.overall and back.n_programs == full.n_programs
-    with pytest.raises(KeyError, match="did you mean 'rmse_z'"):
-        compute_metrics(tasks, ["rmse"])
+    with pytest.raises(KeyError, match="did you mean 'rmse_logz'"):
+        compute_metrics(tasks, ["rmse_log"])
     with pytest.raises(ValueError, match="duplicate task ids"):
         compute_metrics(tasks + [tasks[0]])
     with pytest.raises(ValueError):
@@ -306,17 +307,25 @@ def test_registry():
         "top_k_recall@10",
         "peak_score@1",
         "peak_score@5",
-        "rmse_z",
+        "rmse_logz",
+        "tenset_pairwise_accuracy",
+        "tenset_peak_score@1",
+        "tenset_peak_score@5",
         "network_score@1",
         "network_score@5",
     }
-    assert get_metric("rmse_z").higher_is_better is False
+    assert get_metric("rmse_logz").higher_is_better is False
+    assert "rmse_z" not in METRICS
+    with pytest.raises(UnknownMetricError, match="'rmse_z' is retired.*rmse_logz"):
+        get_metric("rmse_z")
     assert get_metric("peak_score@1").higher_is_better is True
     with pytest.raises(UnknownMetricError, match="did you mean 'pairwise_accuracy'") as exc:
         get_metric("pairwise_acuracy")
     assert isinstance(exc.value, KeyError)
     with pytest.raises(ValueError, match="already registered"):
-        register(Metric("rmse_z", False, "dup", per_task=rmse_z))
+        register(Metric("rmse_logz", False, "dup", per_task=lambda t: 0.0))
+    with pytest.raises(ValueError, match="already registered"):
+        register(Metric("rmse_z", False, "retired", per_task=lambda t: 0.0))
     with pytest.raises(ValueError, match="exactly one"):
         Metric("x", True, "neither")
 

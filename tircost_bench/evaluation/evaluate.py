@@ -79,11 +79,12 @@ def held_out_weights(suite: Suite, task_id: str) -> dict[str, int]:
 
 
 def task_predictions(suite: Suite, task_ids: np.ndarray, measured: np.ndarray,
-                     predicted: np.ndarray) -> list[TaskPredictions]:
+                     predicted: np.ndarray, measured_se: np.ndarray | None = None) -> list[TaskPredictions]:
     out = []
     for tid in dict.fromkeys(task_ids.tolist()):
         sel = task_ids == tid
-        out.append(TaskPredictions(tid, measured[sel], predicted[sel], held_out_weights(suite, tid)))
+        se = None if measured_se is None else measured_se[sel]
+        out.append(TaskPredictions(tid, measured[sel], predicted[sel], held_out_weights(suite, tid), se))
     return out
 
 
@@ -190,7 +191,8 @@ def evaluate(submission: Submission | str | Path, suite: Suite | str | None = No
     try:
         for seed in range(seeds):
             seed_result, predicted = run_seed(sub, st, seed, retrain, test_programs, progress, time_limit_sec)
-            seed_result.report = compute_metrics(task_predictions(st, task_ids, labels.latencies, predicted))
+            seed_result.report = compute_metrics(
+                task_predictions(st, task_ids, labels.latencies, predicted, labels.std_errors))
             result.seeds.append(seed_result)
             if keep is not None:
                 keep.append(SeedPredictions(seed, predicted))

@@ -1,4 +1,4 @@
-"""Per-task ranking metrics (TenSet): pairwise accuracy, top-k recall, peak score@k.
+"""Per-task ranking metrics (after TenSet; docs/metrics.md): pairwise accuracy, top-k recall, peak score@k.
 
 Ties in the *prediction* are never broken by input order: a constant predictor must not profit from
 how records happen to be ordered. Every metric here is the expectation over a uniformly random
@@ -7,42 +7,73 @@ tie-break instead, so permuting a task's programs leaves every value unchanged.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
-# Pairs whose measured latencies differ by at most this fraction of the faster one are measurement
-# noise: neither order is "correct", so they are left out of pairwise accuracy.
+# A pair is within noise, and left out of pairwise accuracy (neither order is "correct"), when its measured
+# gap is at most NOISE_SIGMAS combined standard errors, sqrt(se_a^2 + se_b^2). Where a program's standard
+# error is unknown (no repeat timings), the fixed band applies instead: a gap of at most NOISE_BAND of the
+# faster latency. See docs/metrics.md for what these rules remove on the shipped suites.
+NOISE_SIGMAS = 2.0
 NOISE_BAND = 0.01
 
-# Rows per block in pairwise accuracy: bounds the temporaries to about CHUNK_ELEMS float64 each.
+# Rows per block in the pair loops: bounds the temporaries to about CHUNK_ELEMS float64 each.
 _CHUNK_ELEMS = 1 << 20
 
 
-def pairwise_accuracy(measured: np.ndarray, predicted: np.ndarray) -> float:
-    """Share of eligible pairs whose predicted order matches the measured order.
+def _pair_blocks(
+    measured: np.ndarray, measured_se: np.ndarray | None
+) -> Iterator[tuple[slice, slice, np.ndarray, np.ndarray]]:
+    """Blocks of the upper triangle (j > i): (rows, cols, upper, within_noise), each (rows x cols)-shaped."""
+    m = np.asarray(measured, dtype=np.float64)
+    se = None if measured_se is None else np.asarray(measured_se, dtype=np.float64)
+    n = m.size
+    rows = max(1, _CHUNK_ELEMS // max(n, 1))
+    for s in range(0, n, rows):
+        e = min(n, s + rows)
+        mi, mj = m[s:e, None], m[None, s:]
+        upper = np.arange(s, n)[None, :] > np.arange(s, e)[:, None]
+        gap = np.abs(mi - mj)
+        within = gap <= NOISE_BAND * np.minimum(mi, mj)
+        if se is not None:
+            si, sj = se[s:e, None], se[None, s:]
+            known = np.isfinite(si) & np.isfinite(sj)
+            with np.errstate(invalid="ignore"):  # NaN se: `known` is False there, the band decides
+                by_se = gap <= NOISE_SIGMAS * np.sqrt(si**2 + sj**2)
+            within = np.where(known, by_se, within)
+        yield slice(s, e), slice(s, n), upper, within
 
-    Eligible: |a - b| > NOISE_BAND * min(a, b) (strict, so a pair exactly 1% apart is noise).
-    A tie in the prediction earns 1/2 (the expected score of a random order). NaN without eligible pairs.
+
+def pairwise_accuracy(
+    measured: np.ndarray, predicted: np.ndarray, measured_se: np.ndarray | None = None
+) -> float:
+    """Share of the pairs outside noise whose predicted order matches the measured order.
+
+    Outside noise: gap > NOISE_SIGMAS * sqrt(se_a^2 + se_b^2) where both standard errors are known, else
+    gap > NOISE_BAND * min(a, b) (both strict: a gap exactly at the bound is noise). A tie in the
+    prediction earns 1/2 (the expected score of a random order). NaN without pairs outside noise.
     """
     m = np.asarray(measured, dtype=np.float64)
     p = np.asarray(predicted, dtype=np.float64)
-    n = m.size
-    rows = max(1, _CHUNK_ELEMS // max(n, 1))
     score2 = 0  # twice the credit, kept integral: correct = 2, tie = 1, wrong = 0
     eligible = 0
-    for s in range(0, n, rows):
-        e = min(n, s + rows)
-        # Upper triangle only (j > i): compare rows s..e-1 with columns s..n-1.
-        mi, mj = m[s:e, None], m[None, s:]
-        upper = np.arange(s, n)[None, :] > np.arange(s, e)[:, None]
-        ok = upper & (np.abs(mi - mj) > NOISE_BAND * np.minimum(mi, mj))
-        agree = np.sign(mi - mj) * np.sign(p[s:e, None] - p[None, s:])  # +1 match, 0 tie, -1 swap
+    for r, c, upper, within in _pair_blocks(m, measured_se):
+        ok = upper & ~within
+        agree = np.sign(m[r, None] - m[None, c]) * np.sign(p[r, None] - p[None, c])  # +1 match, 0 tie, -1 swap
         eligible += int(np.count_nonzero(ok))
         score2 += int(np.sum(agree[ok] + 1.0))
     if eligible == 0:
         return float("nan")
     return score2 / (2.0 * eligible)
+
+
+def pairs_within_noise(measured: np.ndarray, measured_se: np.ndarray | None = None) -> tuple[int, int]:
+    """(pairs within noise, all pairs) of a task, by the rule pairwise_accuracy skips pairs with."""
+    n = int(np.asarray(measured).size)
+    within_noise = sum(int(np.count_nonzero(u & w)) for _, _, u, w in _pair_blocks(measured, measured_se))
+    return within_noise, n * (n - 1) // 2
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,23 @@ def _as_latency_vector(values: object, what: str, task_id: str) -> np.ndarray:
     return arr
 
 
+def _as_standard_errors(values: object, n: int, task_id: str) -> np.ndarray:
+    """A read-only float64 copy of n standard errors, each >= 0 or NaN (unknown)."""
+    try:
+        arr = np.array(values, dtype=np.float64, copy=True)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"task {task_id!r}: measured_se is not a numeric array ({exc})") from exc
+    if arr.shape != (n,):
+        raise ValueError(f"task {task_id!r}: measured_se has shape {arr.shape}, expected ({n},) like measured")
+    bad = np.flatnonzero(np.isinf(arr) | (arr < 0))
+    if bad.size:
+        raise ValueError(
+            f"task {task_id!r}: measured_se must be >= 0 or NaN (unknown), index {bad[0]} is {arr[bad[0]]}"
+        )
+    arr.flags.writeable = False
+    return arr
+
+
 # eq=False: the generated __eq__/__hash__ would compare numpy arrays element-wise and fail;
 # identity semantics are what callers of a frozen record of arrays need.
 @dataclass(frozen=True, eq=False)
@@ -41,6 +58,9 @@ class TaskPredictions:
     measured: np.ndarray  # float64 seconds, > 0
     predicted: np.ndarray  # float64 predicted seconds in the same order; lower = faster; any finite value
     network_weights: Mapping[str, int]  # test network id -> occurrences of the task in that network
+    # Standard error (s) of each measured latency, from its repeat timings; None = unknown for the task,
+    # NaN = unknown for that program (one repeat). Decides which pairs are within noise (ranking.py).
+    measured_se: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.task_id, str) or not self.task_id:
@@ -66,6 +86,8 @@ class TaskPredictions:
             if isinstance(w, bool) or not isinstance(w, numbers.Integral) or w < 1:
                 raise ValueError(f"task {tid!r}: weight for network {net!r} must be an int >= 1, got {w!r}")
             weights[net] = int(w)
+        if self.measured_se is not None:
+            object.__setattr__(self, "measured_se", _as_standard_errors(self.measured_se, measured.size, tid))
         object.__setattr__(self, "measured", measured)
         object.__setattr__(self, "predicted", predicted)
         object.__setattr__(self, "network_weights", MappingProxyType(weights))
