@@ -268,5 +268,6 @@ def test_schema_1_report_still_loads():
     assert back.large_tasks is None and math.isnan(back.noise_pair_share)
     assert back.overall["rmse_z"] == 123.0 and back.per_task["t1"]["rmse_z"] == 123.0
     assert back.per_task["t0"] == r.per_task["t0"]
+    assert back.to_json() == json.loads(json.dumps(old))  # written back as read
     with pytest.raises(ValueError, match="unsupported MetricReport schema 99"):
         MetricReport.from_json({**old, "schema": 99})

@@ -26,6 +26,7 @@ from tircost_bench.evaluation.results import (
 )
 from tircost_bench.metrics import TaskPredictions, compute_metrics
 from tircost_bench.predictors.submission import Submission, load_submission
+from tircost_bench.suite.labels import read_test_labels
 from tircost_bench.suite.loader import Suite, load_suite
 from tircost_bench.suite.splits import base_network
 
@@ -177,7 +178,7 @@ def evaluate(submission: Submission | str | Path, suite: Suite | str | None = No
     sub = submission if isinstance(submission, Submission) else load_submission(submission)
     st = suite if isinstance(suite, Suite) else load_suite(suite)
     result = new_result(sub, st, retrain)
-    labels = st._test_labels()  # the evaluator's private copy: (programs, latencies)
+    labels = read_test_labels(st)  # the evaluator's private copy: latencies and their standard errors
     if len(labels) == 0:
         err = EvaluationError(f"suite {st.name!r} has no test programs: nothing to score")
         err.result = result  # type: ignore[attr-defined]

@@ -83,11 +83,12 @@ class MetricReport:
     metrics: list[str] = field(default_factory=list)  # names in the order computed
     large_tasks: TaskSubset | None = None
     noise_pair_share: float = float("nan")
+    schema: int = REPORT_SCHEMA  # the layout it was read in; a schema-1 report is written back as schema 1
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-safe dict: NaN (not valid JSON) is written as null and read back as NaN."""
-        return {
-            "schema": REPORT_SCHEMA,
+        out: dict[str, Any] = {
+            "schema": self.schema,
             "metrics": list(self.metrics),
             "n_tasks": self.n_tasks,
             "n_programs": self.n_programs,
@@ -98,6 +99,9 @@ class MetricReport:
             "large_tasks": None if self.large_tasks is None else self.large_tasks.to_json(),
             "noise_pair_share": None if math.isnan(self.noise_pair_share) else self.noise_pair_share,
         }
+        if self.schema == 1:  # written back as read: old results files round-trip unchanged
+            del out["large_tasks"], out["noise_pair_share"]
+        return out
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> MetricReport:
@@ -118,6 +122,7 @@ class MetricReport:
             metrics=list(d.get("metrics", [])),
             large_tasks=None if large is None else TaskSubset.from_json(large),
             noise_pair_share=float("nan") if noise is None else float(noise),
+            schema=int(d["schema"]),
         )
 
 
