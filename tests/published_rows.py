@@ -23,7 +23,8 @@ def local_run(submission: Any, suite: Any, seeds: int, runs: Path | None = None,
             from tircost_bench.predictors.submission import load_submission
 
             ckpt = load_submission(submission).checkpoint_for(suite.sha256, s.seed)
-            s.checkpoint = json.loads((ckpt / "provenance.json").read_text())
+            if (ckpt / "provenance.json").exists():
+                s.checkpoint = json.loads((ckpt / "provenance.json").read_text())
     path = save_run(result, [p.uid for p in suite.programs_of("test")], [(k.seed, k.predicted) for k in kept],
                     root=runs)
     return result, path

@@ -167,6 +167,8 @@ def print_board(board: Board) -> None:
     from rich.table import Table
 
     console = Console()
+    if not console.is_terminal:  # piped: 80 columns would truncate every cell of the 15 columns
+        console = Console(width=240)
     table = Table(title=f"tircost-bench leaderboard: {board.suite} (ranked by {board.metric}; one row per "
                         f"submission, its {ROW_CHOICE})")
     for col in (*HEAD, "source"):
