@@ -54,3 +54,20 @@ def test_unreadable_files_name_themselves(tmp_path, text, words):
 def test_migrate_refuses_newer_schemas():
     with pytest.raises(ResultsSchemaError, match="upgrade tircost-bench"):
         migrate({"schema": RESULTS_SCHEMA + 1})
+
+
+def test_untracked_evaluations_write_their_run_folder_failed_ones_too(small_suite, tmp_path, monkeypatch,
+                                                                     submission_factory):
+    from tircost_bench.evaluation import EvaluationError
+    from tircost_bench.evaluation.tracking import evaluate_untracked
+
+    monkeypatch.setenv("TIRCOST_RUNS_DIR", str(tmp_path / "runs"))
+    evaluate_untracked(BASELINES / "roofline", small_suite, seeds=1, progress=False)
+    with pytest.raises(EvaluationError):
+        evaluate_untracked(submission_factory("broken", "raise RuntimeError('boom')"), small_suite, seeds=1,
+                           progress=False)
+    (ok,) = (tmp_path / "runs" / small_suite.name / "roofline").rglob("results.json")
+    (failed,) = (tmp_path / "runs" / small_suite.name / "broken").rglob("results.json")
+    assert EvaluationResult.load(ok).ok and (ok.parent / "predictions.npz").exists()
+    bad = EvaluationResult.load(failed)
+    assert bad.status == "failed" and "boom" in bad.error and bad.predictions is None

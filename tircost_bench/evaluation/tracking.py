@@ -200,6 +200,30 @@ def log_run_files(mlc: Any, run_id: str, results_path: Path, result: EvaluationR
     mlc.set_tag(run_id, "results_file", portable_path(results_path))
 
 
+def evaluate_untracked(submission: Submission | str | Path, suite: Suite | str | None = None, seeds: int = 3,
+                       retrain: bool = False, progress: bool = True,
+                       time_limit_sec: float | None = None) -> EvaluationResult:
+    """evaluate() that writes its run folder (results + predictions, failed runs too) but no MLflow run."""
+    sub = submission if isinstance(submission, Submission) else load_submission(submission)
+    st = suite if isinstance(suite, Suite) else load_suite(suite)
+    kept: list[SeedPredictions] = []
+    uids = [p.uid for p in st.programs_of("test")]
+    try:
+        result = evaluate(sub, st, seeds=seeds, retrain=retrain, progress=progress, keep=kept,
+                          time_limit_sec=time_limit_sec)
+    except EvaluationError as err:
+        failed = getattr(err, "result", None)
+        if failed is not None:
+            save_run(failed, uids, [(k.seed, k.predicted) for k in kept])
+        raise
+    saved = save_run(result, uids, [(k.seed, k.predicted) for k in kept])
+    if progress:
+        import sys
+
+        print(f"results file: {saved}", file=sys.stderr)
+    return result
+
+
 def evaluate_tracked(submission: Submission | str | Path, suite: Suite | str | None = None, seeds: int = 3,
                      retrain: bool = False, progress: bool = True,
                      time_limit_sec: float | None = None) -> tuple[EvaluationResult, str]:

@@ -74,7 +74,11 @@ def cell(row: Row, metric: str) -> str:
 def cells(row: Row, rank: str | None = None) -> list[str]:
     seeds = f"{row.seeds}, deterministic" if row.deterministic else str(row.seeds)
     return [rank or str(row.rank), row.submission, row.version, *(cell(row, m) for m, _ in COLUMNS), seeds,
-            row.isolation, row.verified, row.date, row.git_commit[:12] or "–"]
+            row.isolation, row.verified, row.date, short_commit(row.git_commit)]
+
+
+def short_commit(commit: str) -> str:
+    return (commit[:12] + "+dirty" * commit.endswith("+dirty")) if commit else "–"
 
 
 def _table(rows: list[Row], history: bool = False) -> list[str]:
