@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from tircost_bench.evaluation.results import EvaluationResult, PredictionsRef
+from tircost_bench.suite.manifest import sha256_file as file_sha256
 
 RESULTS_FILE = "results.json"
 PREDICTIONS_FILE = "predictions.npz"
@@ -26,14 +27,6 @@ class SavedPredictions:
     uids: np.ndarray  # int64 (n,), test order
     seeds: np.ndarray  # int64 (k,)
     predicted: np.ndarray  # float64 (k, n), seconds
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def predictions_sha256(predicted: np.ndarray) -> str:
