@@ -132,3 +132,13 @@ def test_empty_leaderboard(tmp_path):
     report = publish("no-such-suite", out_dir=tmp_path, runs=tmp_path / "runs")
     md, js = report.files
     assert json.loads(js.read_text())["rows"] == [] and "no-such-suite" in md.read_text()
+
+
+def test_rows_of_a_legacy_table_are_named_when_replaced(small_suite, folders):
+    lb, runs = folders
+    lb.mkdir()
+    (lb / f"{small_suite.name}.json").write_text(json.dumps({"rows": [  # the pre-results-file layout
+        {"submission": "gcn_topk", "version": "0.2", "run_id": "e279db28"},
+        {"submission": "random", "version": "1.0", "run_id": "7670418"}]}))
+    report = published_row(BASELINES / "random", small_suite, lb, runs)
+    assert report.legacy_dropped == ["gcn_topk 0.2"]  # random 1.0 is back, from its results file

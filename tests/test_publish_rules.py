@@ -88,15 +88,16 @@ def test_checkpoint_without_provenance_or_trained_on_test_is_refused(small_suite
     leaky = copy.deepcopy(result)
     leaky.seeds[0].checkpoint["task_ids"]["train"].append(small_suite.programs_of("test")[0].task_id)
     (v,) = violations(leaky)
-    assert str(v).startswith("rule 'checkpoints with provenance': seed 0's checkpoint was trained on 1 test task(s)")
+    assert str(v).startswith("rule 'checkpoints with provenance': seed 0 loaded a checkpoint trained on 1 test task(s)")
     assert "tircost-bench train" in v.fix
     bare = copy.deepcopy(result)
-    bare.seeds[3].checkpoint = {}
+    bare.seeds[3].checkpoint = bare.seeds[4].checkpoint = {}
     (v,) = violations(bare)
-    assert "seed 3 loaded a checkpoint without provenance.json" in str(v)
+    assert "seeds 3, 4 loaded a checkpoint without provenance.json" in str(v)
     other = copy.deepcopy(result)
     other.seeds[1].checkpoint["suite"]["sha256"] = "0" * 64
-    assert "was trained on suite data 000000000000" in str(violations(other)[0])
+    assert f"seed 1 loaded a checkpoint trained on other suite data than {small_suite.sha256[:12]}" in str(
+        violations(other)[0])
 
 
 def test_sync_mlflow_shows_every_published_run(small_suite, tmp_path, mlflow_store):

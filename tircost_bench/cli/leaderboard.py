@@ -40,6 +40,10 @@ def leaderboard(
             typer.secho(str(p), err=True, fg="yellow")
         for r in report.refused:
             typer.secho(str(r), err=True, fg="red")
+        if report.legacy_dropped:
+            typer.secho(f"the previous table's rows {', '.join(report.legacy_dropped)} had no results file (built "
+                        "from MLflow): evaluate them with --seeds 5 and publish again to bring them back",
+                        err=True, fg="yellow")
         for folder in report.copied:
             typer.echo(f"published {folder}", err=True)
         md, js = report.files

@@ -60,6 +60,7 @@ class PublishReport:
     refused: list[Refusal] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     board: Board | None = None
+    legacy_dropped: list[str] = field(default_factory=list)  # rows of a pre-results-file table not carried over
 
 
 def cell(row: Row, metric: str) -> str:
@@ -133,6 +134,20 @@ def _copy_run(entry: Entry, leaderboard: Path) -> Path | None:
     return dest
 
 
+def _legacy_rows(table_json: Path, board: Board) -> list[str]:
+    """Rows of an older <suite>.json made from MLflow runs (no results file behind them) that the new table
+    lacks: they cannot be carried over, only re-evaluated and published."""
+    import json
+
+    try:
+        rows = json.loads(table_json.read_text()).get("rows", [])
+    except (OSError, ValueError, AttributeError):
+        return []
+    kept = {(r.submission, r.version) for r in [*board.rows, *board.history]}
+    return [f"{r.get('submission')} {r.get('version')}" for r in rows if isinstance(r, dict) and "results" not in r
+            and (r.get("submission"), r.get("version")) not in kept]
+
+
 def publish(suite: Any, metric: str = "pairwise_accuracy", out_dir: Path | None = None,
             runs: Path | None = None) -> PublishReport:
     """Publish every eligible newest local run of the suite, then rewrite <suite>.md and <suite>.json.
@@ -159,6 +174,7 @@ def publish(suite: Any, metric: str = "pairwise_accuracy", out_dir: Path | None 
         if copied is not None:
             report.copied.append(copied)
     report.board = build_board(suite, metric, include_local=False, leaderboard=folder)
+    report.legacy_dropped = _legacy_rows(report.files[1], report.board)
     folder.mkdir(parents=True, exist_ok=True)
     for path, text in zip(report.files, (markdown(report.board), board_json(report.board))):
         if not path.exists() or path.read_text() != text:

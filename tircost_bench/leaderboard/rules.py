@@ -64,29 +64,36 @@ def violations(result: EvaluationResult) -> list[Violation]:
 
 
 def _checkpoint_violations(result: EvaluationResult) -> list[Violation]:
+    """One violation per kind of checkpoint problem, naming every seed that has it."""
     sub, suite = result.submission, result.suite
-    train = f"tircost-bench train {sub.folder or sub.name} --suite {suite.name} --seeds {MIN_SEEDS}"
+    train = f"`tircost-bench train {sub.folder or sub.name} --suite {suite.name} --seeds {MIN_SEEDS}`"
     tests = scored_test_tasks(result)
-    out = []
+    found: dict[str, list[int]] = {}
+    leaked: set[str] = set()
     for s in result.seeds:
         if not s.checkpoint_used:
             continue
-        if not s.checkpoint:
-            out.append(Violation("checkpoints with provenance", f"seed {s.seed} loaded a checkpoint without provenance.json",
-                                 f"rebuild the checkpoints with `{train}` (it writes provenance.json)"))
-            continue
-        ck_sha = s.checkpoint.get("suite", {}).get("sha256")
-        if ck_sha and ck_sha != suite.sha256:
-            out.append(Violation("checkpoints with provenance", f"seed {s.seed}'s checkpoint was trained on suite "
-                                 f"data {ck_sha[:12]}, not {suite.sha256[:12]}", f"`{train}`"))
         ids = s.checkpoint.get("task_ids", {})
-        leaked = tests & {t for split in ("train", "val") for t in ids.get(split, [])}
-        if not ids:
-            out.append(Violation("checkpoints with provenance", f"seed {s.seed}'s provenance names no training task ids",
-                                 f"`{train}`"))
-        elif leaked:
-            out.append(Violation("checkpoints with provenance", f"seed {s.seed}'s checkpoint was trained on "
-                                 f"{len(leaked)} test task(s), e.g. {min(leaked)}", f"`{train}`"))
+        ck_sha = s.checkpoint.get("suite", {}).get("sha256")
+        seed_leaks = tests & {t for split in ("train", "val") for t in ids.get(split, [])}
+        leaked |= seed_leaks
+        kind = ("no provenance" if not s.checkpoint else "other suite" if ck_sha and ck_sha != suite.sha256
+                else "no task ids" if not ids else "test tasks" if seed_leaks else "")
+        if kind:
+            found.setdefault(kind, []).append(s.seed)
+    details = {
+        "no provenance": ("loaded a checkpoint without provenance.json", (f"rebuild the checkpoints with {train} "
+                          "(it writes provenance.json)")),
+        "other suite": (f"loaded a checkpoint trained on other suite data than {suite.sha256[:12]}", train),
+        "no task ids": ("loaded a checkpoint whose provenance names no training task ids", train),
+        "test tasks": ((f"loaded a checkpoint trained on {len(leaked)} test task(s), e.g. "
+                       f"{min(leaked) if leaked else ''}"), train),
+    }
+    out = []
+    for kind, seeds in found.items():
+        what, fix = details[kind]
+        who = f"seed {seeds[0]}" if len(seeds) == 1 else "seeds " + ", ".join(map(str, seeds))
+        out.append(Violation("checkpoints with provenance", f"{who} {what}", fix))
     return out
 
 
