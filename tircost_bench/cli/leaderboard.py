@@ -50,6 +50,10 @@ def leaderboard(
         typer.echo(f"wrote {md} and {js} ({len(report.copied)} run(s) newly published, {len(report.refused)} "
                    "refused); commit leaderboard/", err=True)
     board = build_board(target, metric)
+    if not board.rows and board.suite_sha256 is None:
+        from tircost_bench.suite.catalog import suite_path
+
+        suite_path(target)  # no such suite here and no results of it: an error with a did-you-mean
     if as_json:
         typer.echo(board_json(board), nl=False)
     else:
