@@ -63,18 +63,22 @@ def test_new_validate_evaluate_publish(small_suite, mlflow_store, tmp_path):
     assert code == 0, out
     assert len(lines(out, "✓")) == 8 and not lines(out, "✗") and not lines(out, "–"), out
 
-    code, out = cli("evaluate", folder, "--suite", suite, "--seeds", "2", "--json-out", tmp_path / "r.json")
+    code, out = cli("evaluate", folder, "--suite", suite, "--seeds", "5", "--json-out", tmp_path / "r.json")
     assert code == 0, out
     result = json.loads((tmp_path / "r.json").read_text())
-    assert result["submission"]["name"] == "ridge_demo" and len(result["seeds"]) == 2
+    assert result["submission"]["name"] == "ridge_demo" and len(result["seeds"]) == 5
     assert all(s["trained"] for s in result["seeds"])
 
+    board = tmp_path / "leaderboard"  # TIRCOST_LEADERBOARD_DIR of the mlflow_store fixture
+    (run,) = (board / "runs").rglob("results.json")  # what evaluate wrote into the runs folder
+    data = json.loads(run.read_text())  # tests run in a working tree under development: mark it clean
+    data["environment"]["git_commit"] = data["environment"]["git_commit"].removesuffix("+dirty")
+    run.write_text(json.dumps(data))
     code, out = cli("leaderboard", "--publish", "--suite", suite)
     assert code == 0, out
-    board = tmp_path / "leaderboard"  # TIRCOST_LEADERBOARD_DIR of the mlflow_store fixture
     rows = json.loads((board / f"{small_suite.name}.json").read_text())["rows"]
     row = next(r for r in rows if r["submission"] == "ridge_demo")
-    assert (row["version"], row["seeds"], row["suite_sha256"]) == ("0.1.0", 2, small_suite.sha256)
+    assert (row["version"], row["seeds"], row["suite_sha256"]) == ("0.1.0", 5, small_suite.sha256)
     assert "| ridge_demo | 0.1.0 |" in (board / f"{small_suite.name}.md").read_text()
 
     # The scaffold's own regression test, through the installed pytest plugin, against that row.

@@ -119,10 +119,21 @@ def test_roofline_seeds_and_schedules(small_suite):
 
 
 def test_golden_results_file_keeps_loading():
+    """A schema-1 file (written by an older tircost-bench) loads through the migration, losing nothing."""
+    golden = json.loads(GOLDEN.read_text())
     result = EvaluationResult.load(GOLDEN)
-    assert result.schema == 1 and result.ok
+    assert golden["schema"] == 1 and result.schema == RESULTS_SCHEMA and result.ok
     assert result.submission.name == "roofline" and len(result.seeds) == 2
     assert result.stat("pairwise_accuracy").mean == pytest.approx(0.708333, abs=1e-6)
     assert result.seeds[0].report.per_task and result.counts.failed_programs == {"runtime_error": 1}
-    # Round trip is lossless (NaN as null included).
-    assert json.loads(json.dumps(result.to_json())) == json.loads(GOLDEN.read_text())
+    assert (result.isolation, result.traceback, result.predictions) == ("", "", None)
+    assert all(s.checkpoint == {} for s in result.seeds)
+    # Machine-local absolute paths become portable: the suite folder's name, the path inside the checkout.
+    assert (result.suite.path, result.submission.folder) == ("tiny", "roofline")
+    # Everything v1 held survives, value for value (NaN as null included); the round trip is lossless.
+    migrated = result.to_json()
+    for key in ("aggregate", "counts", "status", "error", "created", "retrain"):
+        assert migrated[key] == golden[key], key
+    for old, new in zip(golden["seeds"], migrated["seeds"]):
+        assert {k: new[k] for k in old} == old
+    assert EvaluationResult.from_json(json.loads(json.dumps(migrated))).to_json() == migrated

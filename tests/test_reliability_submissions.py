@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import BASELINES
+from published_rows import published_row
 
 from tircost_bench.evaluation import EvaluationError, evaluate
 from tircost_bench.evaluation.tracking import evaluate_tracked
@@ -43,10 +44,9 @@ def _client(uri: str):
 
 @pytest.fixture
 def published(small_suite, mlflow_store, tmp_path):
-    """One good run on the leaderboard, published; returns (folder, {file: bytes}, {file: mtime})."""
-    evaluate_tracked(BASELINES / "random", small_suite, seeds=1, progress=False)
+    """One good row on the leaderboard, published; returns (folder, {file: bytes}, {file: mtime})."""
     out = tmp_path / "published"
-    paths = publish(small_suite, out_dir=out)
+    paths = published_row(BASELINES / "random", small_suite, out).files  # the user's runs folder: runs_dir()
     assert "| 1 | random |" in paths[0].read_text()
     return out, {p.name: p.read_bytes() for p in paths}, {p.name: p.stat().st_mtime_ns for p in paths}
 
@@ -75,7 +75,10 @@ def test_faulty_submission_fails_cleanly(case, small_suite, mlflow_store, publis
         assert elapsed < 30, f"the time limit did not stop {case} promptly ({elapsed:.1f} s)"
 
     out, before, mtimes = published
-    paths = publish(small_suite, out_dir=out)
+    report = publish(small_suite, out_dir=out)  # the failed run's results file is refused, nothing changes
+    paths = report.files
+    assert [r.submission for r in report.refused] == [name]
+    assert "rule 'successful evaluation'" in str(report.refused[0])
     assert {p.name: p.read_bytes() for p in paths} == before  # byte-identical
     assert {p.name: p.stat().st_mtime_ns for p in paths} == mtimes  # not even rewritten
 

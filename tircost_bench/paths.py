@@ -18,6 +18,11 @@ def leaderboard_dir() -> Path:
     return Path(os.environ.get("TIRCOST_LEADERBOARD_DIR", PROJECT_ROOT / "leaderboard"))
 
 
+def runs_dir() -> Path:
+    """The user's own results files, one folder per `evaluate` (git-ignored; TIRCOST_RUNS_DIR elsewhere)."""
+    return Path(os.environ.get("TIRCOST_RUNS_DIR", leaderboard_dir() / "runs"))
+
+
 def cache_dir() -> Path:
     """Decompressed suites and derived representations (features, graphs), keyed by suite sha256."""
     base = os.environ.get("TIRCOST_CACHE_DIR") or os.path.join(

@@ -21,14 +21,15 @@ def evaluate(
 ) -> None:
     """Score a submission on a suite's test split over seeds; record it in MLflow for the leaderboard."""
     from tircost_bench.evaluation.evaluate import EvaluationError
-    from tircost_bench.evaluation.evaluate import evaluate as run_evaluation
     from tircost_bench.evaluation.report import print_result
     from tircost_bench.predictors.submission import SubmissionError
 
     try:
-        if no_track:
-            result, run_id = run_evaluation(path, suite, seeds=seeds, retrain=retrain,
-                                            time_limit_sec=time_limit), ""
+        if no_track:  # the results file is still written (paths.runs_dir()), only MLflow is skipped
+            from tircost_bench.evaluation.tracking import evaluate_untracked
+
+            result, run_id = evaluate_untracked(path, suite, seeds=seeds, retrain=retrain,
+                                                time_limit_sec=time_limit), ""
         else:
             from tircost_bench.evaluation.tracking import evaluate_tracked
 

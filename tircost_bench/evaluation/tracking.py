@@ -1,5 +1,8 @@
 """Record evaluations in MLflow: one experiment per suite, a parent run per evaluation, a child run per seed.
 
+MLflow is the browsing layer: the results file each evaluation writes into paths.runs_dir() (logged here as
+an artifact too) is what the leaderboard reads.
+
 MLflow 3.x: the file store raises, so the backend is sqlite at an absolute path (never the working
 directory's default), with artifacts in an absolute folder next to the database.
 """
@@ -19,13 +22,16 @@ from urllib.parse import unquote, urlparse
 import numpy as np
 
 from tircost_bench.evaluation.evaluate import EvaluationError, SeedPredictions, evaluate
-from tircost_bench.evaluation.results import STATUS_FAILED, STATUS_OK, EvaluationResult, Stat
+from tircost_bench.evaluation.results import STATUS_FAILED, STATUS_OK, EvaluationResult, Stat, portable_path
+from tircost_bench.evaluation.runs import predictions_path, save_run
 from tircost_bench.paths import leaderboard_dir
 from tircost_bench.predictors.submission import Submission, load_submission
 from tircost_bench.suite.loader import Suite, load_suite
 
-ROLE_EVALUATION = "evaluation"  # tag `role` of parent runs; the leaderboard reads only these
+ROLE_EVALUATION = "evaluation"  # tag `role` of parent runs
 ROLE_SEED = "seed"
+# MLflow 3's UI opens an experiment on its GenAI traces page unless the experiment says it holds models.
+EXPERIMENT_KIND = {"mlflow.experimentKind": "custom_model_development"}
 _MAX_TAG = 5000  # MLflow tag values are limited in length
 
 
@@ -61,13 +67,17 @@ def experiment_id(mlc: Any, suite_name: str, create: bool = True) -> str | None:
     name = experiment_name(suite_name)
     exp = mlc.get_experiment_by_name(name)
     if exp is not None:
+        if not create or all(exp.tags.get(k) == v for k, v in EXPERIMENT_KIND.items()):
+            return exp.experiment_id
+        for k, v in EXPERIMENT_KIND.items():  # experiments made before the tag existed
+            mlc.set_experiment_tag(exp.experiment_id, k, v)
         return exp.experiment_id
     if not create:
         return None
     location = artifact_root(mlc.tracking_uri) / suite_name
     location.mkdir(parents=True, exist_ok=True)
     try:
-        return mlc.create_experiment(name, artifact_location=location.as_uri())
+        return mlc.create_experiment(name, artifact_location=location.as_uri(), tags=EXPERIMENT_KIND)
     except Exception:
         exp = mlc.get_experiment_by_name(name)
         if exp is None:
@@ -94,7 +104,7 @@ def aggregate_metrics(aggregate: dict[str, dict[str, Stat]]) -> dict[str, float]
     return out
 
 
-def _log_metrics(mlc: Any, run_id: str, values: dict[str, float]) -> None:
+def log_metrics(mlc: Any, run_id: str, values: dict[str, float]) -> None:
     from mlflow.entities import Metric
 
     now = int(time.time() * 1000)
@@ -103,7 +113,7 @@ def _log_metrics(mlc: Any, run_id: str, values: dict[str, float]) -> None:
         mlc.log_batch(run_id, metrics=items[i:i + 1000])
 
 
-def _log_dataset(mlc: Any, run_id: str, suite: Suite) -> None:
+def log_dataset(mlc: Any, run_id: str, name: str, sha256: str, version: str, source: str) -> None:
     from mlflow.data.meta_dataset import MetaDataset
     from mlflow.data.sources import LocalArtifactDatasetSource
     from mlflow.entities import DatasetInput, InputTag
@@ -111,11 +121,10 @@ def _log_dataset(mlc: Any, run_id: str, suite: Suite) -> None:
 
     # MLflow caps dataset digests at 36 characters: the first 32 hex digits of the suite sha256, the
     # full one as an input tag (and as the run's suite_sha256 tag).
-    ds = MetaDataset(LocalArtifactDatasetSource(str(suite.path.resolve())), name=suite.name,
-                     digest=dataset_digest(suite.sha256))
+    ds = MetaDataset(LocalArtifactDatasetSource(source), name=name, digest=dataset_digest(sha256))
     inputs = [DatasetInput(ds._to_mlflow_entity(), [
-        InputTag("mlflow.data.context", "test"), InputTag("suite_sha256", suite.sha256),
-        InputTag("suite_version", suite.manifest.version)])]
+        InputTag("mlflow.data.context", "test"), InputTag("suite_sha256", sha256),
+        InputTag("suite_version", version)])]
     for attempt in range(3):
         try:
             mlc.log_inputs(run_id, datasets=inputs)
@@ -148,7 +157,7 @@ def _write_predictions(path: Path, uids: list[int], task_ids: np.ndarray, measur
                 w.writerow([sp.seed, uid, tid, repr(pred), repr(meas)])
 
 
-def _log_seeds(mlc: Any, exp_id: str, parent: str, result: EvaluationResult, tags: dict[str, str]) -> None:
+def log_seeds(mlc: Any, exp_id: str, parent: str, result: EvaluationResult, tags: dict[str, str]) -> None:
     for s in result.seeds:
         child = mlc.create_run(exp_id, run_name=f"seed-{s.seed}", tags={
             **tags, "role": ROLE_SEED, "seed": str(s.seed), "mlflow.parentRunId": parent})
@@ -158,18 +167,19 @@ def _log_seeds(mlc: Any, exp_id: str, parent: str, result: EvaluationResult, tag
         if s.report is not None:
             vals.update({metric_key(m): v for m, v in s.report.overall.items()})
             vals.update({f"weighted_{metric_key(m)}": v for m, v in s.report.weighted.items()})
-        _log_metrics(mlc, cid, vals)
+        log_metrics(mlc, cid, vals)
         mlc.set_terminated(cid, "FINISHED")
 
 
 def _log_artifacts(mlc: Any, run_id: str, result: EvaluationResult, suite: Suite,
-                   kept: list[SeedPredictions]) -> None:
+                   kept: list[SeedPredictions]) -> Path:
     from tircost_bench.evaluation.plots import plot_seed
 
+    # The run folder first: results.json then carries the predictions file's digest.
+    saved = save_run(result, [p.uid for p in suite.programs_of("test")], [(k.seed, k.predicted) for k in kept])
+    log_run_files(mlc, run_id, saved, result)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
-        result.save(out / "results.json")
-        mlc.log_artifact(run_id, str(out / "results.json"))
         if kept:
             labels = suite._test_labels()
             uids = [p.uid for p in labels.programs]
@@ -178,6 +188,40 @@ def _log_artifacts(mlc: Any, run_id: str, result: EvaluationResult, suite: Suite
             title = f"{result.submission.name} {result.submission.version} on {suite.name}, seed {kept[0].seed}"
             for png in plot_seed(labels.task_ids, labels.latencies, kept[0].predicted, out / "plots", title):
                 mlc.log_artifact(run_id, str(png), "plots")
+    return saved
+
+
+def log_run_files(mlc: Any, run_id: str, results_path: Path, result: EvaluationResult) -> None:
+    """results.json and its predictions file as artifacts of the run."""
+    mlc.log_artifact(run_id, str(results_path))
+    pred = predictions_path(results_path, result)
+    if pred is not None and pred.exists():
+        mlc.log_artifact(run_id, str(pred))
+    mlc.set_tag(run_id, "results_file", portable_path(results_path))
+
+
+def evaluate_untracked(submission: Submission | str | Path, suite: Suite | str | None = None, seeds: int = 3,
+                       retrain: bool = False, progress: bool = True,
+                       time_limit_sec: float | None = None) -> EvaluationResult:
+    """evaluate() that writes its run folder (results + predictions, failed runs too) but no MLflow run."""
+    sub = submission if isinstance(submission, Submission) else load_submission(submission)
+    st = suite if isinstance(suite, Suite) else load_suite(suite)
+    kept: list[SeedPredictions] = []
+    uids = [p.uid for p in st.programs_of("test")]
+    try:
+        result = evaluate(sub, st, seeds=seeds, retrain=retrain, progress=progress, keep=kept,
+                          time_limit_sec=time_limit_sec)
+    except EvaluationError as err:
+        failed = getattr(err, "result", None)
+        if failed is not None:
+            save_run(failed, uids, [(k.seed, k.predicted) for k in kept])
+        raise
+    saved = save_run(result, uids, [(k.seed, k.predicted) for k in kept])
+    if progress:
+        import sys
+
+        print(f"results file: {saved}", file=sys.stderr)
+    return result
 
 
 def evaluate_tracked(submission: Submission | str | Path, suite: Suite | str | None = None, seeds: int = 3,
@@ -203,7 +247,7 @@ def evaluate_tracked(submission: Submission | str | Path, suite: Suite | str | N
         from mlflow.entities import Param
 
         mlc.log_batch(run_id, params=[Param(k, v) for k, v in _params(sub, seeds, retrain).items()])
-        _log_dataset(mlc, run_id, st)
+        log_dataset(mlc, run_id, st.name, st.sha256, st.manifest.version, str(st.path.resolve()))
         try:
             result = evaluate(sub, st, seeds=seeds, retrain=retrain, progress=progress, keep=kept,
                               time_limit_sec=time_limit_sec)
@@ -211,9 +255,13 @@ def evaluate_tracked(submission: Submission | str | Path, suite: Suite | str | N
             result = getattr(err, "result", None)
             raise
         mlc.set_tag(run_id, "git_commit", result.environment.git_commit)
-        _log_seeds(mlc, exp_id, run_id, result, tags)
-        _log_metrics(mlc, run_id, aggregate_metrics(result.aggregate))
-        _log_artifacts(mlc, run_id, result, st, kept)
+        log_seeds(mlc, exp_id, run_id, result, tags)
+        log_metrics(mlc, run_id, aggregate_metrics(result.aggregate))
+        saved = _log_artifacts(mlc, run_id, result, st, kept)
+        if progress:
+            import sys
+
+            print(f"results file: {saved}", file=sys.stderr)
         mlc.set_tag(run_id, "status", STATUS_OK)
         mlc.set_terminated(run_id, "FINISHED")
         return result, run_id
@@ -241,7 +289,7 @@ def _fail(mlc: Any, exp_id: str, run_id: str, result: EvaluationResult | None, s
         if result is not None:
             result.status, result.error = STATUS_FAILED, message
             mlc.set_tag(run_id, "git_commit", result.environment.git_commit)
-            _log_seeds(mlc, exp_id, run_id, result, tags)
+            log_seeds(mlc, exp_id, run_id, result, tags)
             _log_artifacts(mlc, run_id, result, suite, kept)
     finally:
         mlc.set_terminated(run_id, status)
