@@ -18,8 +18,10 @@ def leaderboard(
     from tircost_bench.leaderboard.publish import print_rows
     from tircost_bench.leaderboard.publish import publish as write_files
     from tircost_bench.leaderboard.ranking import ranked_rows, rows_json, suite_ref
-    from tircost_bench.suite.catalog import default_suite
+    from tircost_bench.suite.catalog import default_suite, suite_path
 
+    if suite is not None:
+        suite_path(suite)  # an unknown suite is an error (with a did-you-mean), not an empty table
     name, _ = suite_ref(suite or default_suite())
     rows = ranked_rows(suite or name, metric)
     if as_json:
