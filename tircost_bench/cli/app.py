@@ -8,9 +8,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-import click
 import typer
 from typer.core import TyperGroup
+from typer.exceptions import TyperException
 
 from tircost_bench import __version__
 from tircost_bench.errors import describe_error
@@ -21,10 +21,10 @@ class ErrorsAsMessages(TyperGroup):
     """Every exception a command raises becomes `error: ...` (and its fix) on stderr with exit code 1;
     --verbose keeps the full traceback."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+        except (typer.Exit, typer.Abort, TyperException):  # usage errors: click's own message, exit 2
             raise
         except KeyboardInterrupt:
             typer.secho("interrupted", err=True, fg="red")

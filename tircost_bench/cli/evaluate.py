@@ -34,17 +34,18 @@ def evaluate(
         from tircost_bench.tracking_store import check_store
 
         check_store(mlflow_location().path)
+    from tircost_bench.predictors.submission import SubmissionError, load_submission
+    from tircost_bench.suite.catalog import default_suite, suite_path
+
+    submission = load_submission(path)  # an unknown or ambiguous name, an unknown suite: fail now, in one line
+    suite_name = suite or default_suite()
+    suite_path(suite_name)
     with stage("start: import TVM, PyTorch, MLflow"):
         from tircost_bench.evaluation.evaluate import EvaluationError
         from tircost_bench.evaluation.evaluate import evaluate as run_evaluation
         from tircost_bench.evaluation.report import print_result
-        from tircost_bench.predictors.submission import SubmissionError, load_submission
-        from tircost_bench.suite.catalog import default_suite, suite_path
         from tircost_bench.suite.loader import load_suite
 
-        submission = load_submission(path)
-        suite_name = suite or default_suite()
-        suite_path(suite_name)  # an unknown suite fails now, in one line
         if not no_track:
             from tircost_bench.evaluation.tracking import evaluate_tracked
     with stage(f"load suite {suite_name}"):

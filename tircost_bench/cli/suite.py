@@ -13,14 +13,12 @@ from tircost_bench.cli.app import app, suite_app
 @suite_app.command("verify")
 def suite_verify(suite: str = typer.Argument(..., help="Suite name (see `tircost-bench suites`) or folder.")) -> None:
     """Check every file of a suite against its manifest's sha256."""
-    from tircost_bench.progress import stage
     from tircost_bench.suite.catalog import suite_path
     from tircost_bench.suite.manifest import Manifest
 
     path = suite_path(suite)
     manifest = Manifest.read(path)
-    with stage(f"verify {suite} ({len(manifest.files)} files)"):
-        manifest.verify(path)
+    manifest.verify(path)
     typer.echo(f"{suite}: {len(manifest.files)} files verified, sha256 {manifest.sha256}")
 
 

@@ -133,7 +133,9 @@ def load_submission(path_or_name: str | Path) -> Submission:
             raise SubmissionError(f"{path}: no {METADATA}; see docs/submitting.md or run `tircost-bench new`")
         else:
             known = known_submissions()
-            close = difflib.get_close_matches(str(path_or_name), [*known, *(f"{p.parent.name}/{n}" for n, p in known.items())], n=3)
+            close = difflib.get_close_matches(str(path_or_name),
+                                              [*known, *(f"{p.parent.name}/{n}" for n, p in known.items())], n=3)
             hint = f" Did you mean {', '.join(close)}?" if close else ""
-            raise SubmissionError(f"no submission at {path_or_name!r}.{hint} Known: {', '.join(sorted(known))}")
+            names = ", ".join(sorted(known)) or "none (no project found: pass the submission's folder)"
+            raise SubmissionError(f"no submission at {path_or_name!r}.{hint} Known by name: {names}")
     return Submission(path.resolve(), SubmissionMeta.read(path))

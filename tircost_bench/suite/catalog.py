@@ -92,13 +92,13 @@ def print_suites(rows: list[dict[str, Any]]) -> None:
     from rich.table import Table
 
     table = Table(title="tircost-bench suites")
-    table.add_column("suite", no_wrap=True)
+    table.add_column("suite", min_width=9)
     table.add_column("hardware", ratio=1, min_width=12)
     table.add_column("target", no_wrap=True)
     for col in ("tasks", "programs", "test/train/val"):
         table.add_column(col, justify="right", no_wrap=True)
     for r in rows:
-        name = r["name"] if r["manifest_name"] == r["name"] else f"{r['name']} (copy of {r['manifest_name']})"
+        name = r["name"] if r["manifest_name"] == r["name"] else f"{r['name']}\n(copy of {r['manifest_name']})"
         splits = "/".join(str(r["splits"][s]["tasks"]) if s in r["splits"] else "-" for s in ("test", "train", "val"))
         table.add_row(name, hardware(r["platform"]), target_text(r["target"]), str(r["tasks"]),
                       f"{r['records']:,}", splits)
