@@ -40,7 +40,7 @@ def evaluate(
     submission = load_submission(path)  # an unknown or ambiguous name, an unknown suite: fail now, in one line
     suite_name = suite or default_suite()
     suite_path(suite_name)
-    with stage("start: import TVM, PyTorch, MLflow"):
+    with stage(f"load suite {suite_name}"):  # shown within a second or two: TVM and torch import in here
         from tircost_bench.evaluation.evaluate import EvaluationError
         from tircost_bench.evaluation.evaluate import evaluate as run_evaluation
         from tircost_bench.evaluation.report import print_result
@@ -48,7 +48,6 @@ def evaluate(
 
         if not no_track:
             from tircost_bench.evaluation.tracking import evaluate_tracked
-    with stage(f"load suite {suite_name}"):
         loaded = load_suite(suite_name)
     try:
         if no_track:

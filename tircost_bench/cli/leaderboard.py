@@ -20,10 +20,10 @@ def leaderboard(
     from tircost_bench.leaderboard.ranking import ranked_rows, rows_json, suite_ref
     from tircost_bench.suite.catalog import default_suite, suite_path
 
-    if suite is not None:
-        suite_path(suite)  # an unknown suite is an error (with a did-you-mean), not an empty table
-    name, _ = suite_ref(suite or default_suite())
+    name, sha = suite_ref(suite or default_suite())
     rows = ranked_rows(suite or name, metric)
+    if not rows and sha is None:
+        suite_path(suite or name)  # no such suite here and no runs of it: an error with a did-you-mean
     if as_json:
         typer.echo(rows_json(name, metric, rows), nl=False)
     else:

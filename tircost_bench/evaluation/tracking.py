@@ -27,8 +27,6 @@ from tircost_bench.suite.loader import Suite, load_suite
 ROLE_EVALUATION = "evaluation"  # tag `role` of parent runs; the leaderboard reads only these
 ROLE_SEED = "seed"
 _MAX_TAG = 5000  # MLflow tag values are limited in length
-# MLflow 3's UI opens an experiment without a kind on its GenAI traces page; this kind opens it on the runs
-EXPERIMENT_TAGS = {"mlflow.experimentKind": "custom_model_development"}
 
 
 def tracking_uri() -> str:
@@ -70,7 +68,7 @@ def experiment_id(mlc: Any, suite_name: str, create: bool = True) -> str | None:
     location = artifact_root(mlc.tracking_uri) / suite_name
     location.mkdir(parents=True, exist_ok=True)
     try:
-        return mlc.create_experiment(name, artifact_location=location.as_uri(), tags=EXPERIMENT_TAGS)
+        return mlc.create_experiment(name, artifact_location=location.as_uri())
     except Exception:
         exp = mlc.get_experiment_by_name(name)
         if exp is None:

@@ -85,21 +85,16 @@ def _jsonable(s: dict[str, Any]) -> dict[str, Any]:
 def log_to_mlflow(report: Report) -> str:
     """One run in experiment tircost-bench/<suite>/report: the numbers as metrics, every file as artifacts."""
     import mlflow
-    from mlflow.tracking import MlflowClient
 
-    from tircost_bench.evaluation.tracking import EXPERIMENT_TAGS, artifact_root, tracking_uri
+    from tircost_bench.evaluation.tracking import client, experiment_id
 
     s = report.summary
-    uri = tracking_uri()  # the evaluations' store: artifacts beside its database, never ./mlruns of the cwd
-    mlflow.set_tracking_uri(uri)
-    name = f"tircost-bench/{s['suite']}/report"
-    client = MlflowClient(tracking_uri=uri)
-    if client.get_experiment_by_name(name) is None:
-        location = artifact_root(uri) / s["suite"] / "report"
-        location.mkdir(parents=True, exist_ok=True)
-        client.create_experiment(name, artifact_location=location.as_uri(), tags=EXPERIMENT_TAGS)
-    mlflow.set_experiment(name)
-    with mlflow.start_run(run_name=f"report-{s['suite']}-v{s['version']}") as run:
+    # The evaluations' store and experiment rule: artifacts in mlartifacts/SUITE/report beside the
+    # database, never ./mlruns of the working directory.
+    mlc = client()
+    exp_id = experiment_id(mlc, f"{s['suite']}/report")
+    mlflow.set_tracking_uri(mlc.tracking_uri)
+    with mlflow.start_run(experiment_id=exp_id, run_name=f"report-{s['suite']}-v{s['version']}") as run:
         mlflow.set_tags({"suite": s["suite"], "suite_version": s["version"], "suite_sha256": s["sha256"],
                          "kind": "suite-report"})
         mlflow.log_metrics({k: float(v) for k, v in s.items()
