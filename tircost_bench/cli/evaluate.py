@@ -27,7 +27,7 @@ def evaluate(
 ) -> None:
     """Score a submission on a suite's test split over seeds; record it in MLflow for the leaderboard."""
     from tircost_bench.errors import describe_error
-    from tircost_bench.progress import stage
+    from tircost_bench.progress import stage, verbosity
 
     if not no_track:  # fail in seconds, before any work, when runs cannot be recorded
         from tircost_bench.paths import mlflow_location
@@ -60,7 +60,14 @@ def evaluate(
         failed = getattr(err, "result", None)
         if json_out and failed is not None:
             failed.save(json_out)
-        for i, line in enumerate(describe_error(err)):
+        if verbosity() >= 2:  # the submission's own traceback (also kept in the results file and MLflow)
+            import traceback
+
+            typer.echo(getattr(failed, "traceback", "") or "".join(traceback.format_exception(err)), err=True)
+        lines = describe_error(err)
+        if len(lines) == 1 and verbosity() < 2:
+            lines.append("run again with --verbose for the traceback" + (" (kept in --json-out)" if json_out else ""))
+        for i, line in enumerate(lines):
             typer.secho(f"error: {line}" if i == 0 else f"  {line}", err=True, fg="red" if i == 0 else None)
         raise typer.Exit(1) from None
     if as_json:
