@@ -46,9 +46,12 @@ def evaluate(
         from tircost_bench.evaluation.report import print_result
         from tircost_bench.suite.loader import load_suite
 
-        if not no_track:
-            from tircost_bench.evaluation.tracking import evaluate_tracked
         loaded = load_suite(suite_name)
+    if not no_track:
+        with stage("open the MLflow store"):  # its import and a new database's migrations take seconds
+            from tircost_bench.evaluation.tracking import client, evaluate_tracked
+
+            client().search_experiments(max_results=1)
     try:
         if no_track:
             result, run_id = run_evaluation(submission, loaded, seeds=seeds, retrain=retrain,
