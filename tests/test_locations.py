@@ -86,6 +86,19 @@ def test_same_name_in_two_folders_is_an_error_naming_both(tmp_path: Path, clean_
     assert load_submission("random").folder == (PROJECT_ROOT / "baselines" / "random").resolve()  # built in
 
 
+def test_a_relative_path_never_resolves_in_another_checkout(tmp_path: Path, clean_env) -> None:
+    """From a folder that is no project, `submissions/xgboost` is not the package checkout's (the README
+    snippet run from a temporary folder used to evaluate another checkout's submission)."""
+    clean_env.chdir(tmp_path)
+    with pytest.raises(SubmissionError, match="no submission at 'submissions/xgboost'"):
+        load_submission("submissions/xgboost")
+    project = make_project(tmp_path / "proj")
+    shutil.copytree(PROJECT_ROOT / "baselines" / "random", project / "submissions" / "mine")
+    (project / "sub").mkdir()
+    clean_env.chdir(project / "sub")  # inside a project: relative to its root
+    assert load_submission("submissions/mine").folder == (project / "submissions" / "mine").resolve()
+
+
 def test_a_copied_suite_is_listed_under_its_folder_name(tmp_path: Path, clean_env) -> None:
     from tircost_bench.suite.catalog import list_suites
 

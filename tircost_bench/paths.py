@@ -25,6 +25,7 @@ PROJECT_ROOT = PACKAGE_DIR.parent
 PROJECT_MARKER = ".tircost-bench"
 HOME_ENV = "TIRCOST_HOME"
 SUBMISSION_FOLDERS = ("submissions", "baselines")
+PACKAGE_CHECKOUT = "the checkout tircost_bench was imported from"
 
 _explicit_home: Path | None = None
 
@@ -77,7 +78,7 @@ def home_location() -> Location | None:
     if found is not None:
         return Location("home", str(found), "project found from the working directory")
     if is_project(PROJECT_ROOT):
-        return Location("home", str(PROJECT_ROOT), "the checkout tircost_bench was imported from")
+        return Location("home", str(PROJECT_ROOT), PACKAGE_CHECKOUT)
     return None
 
 

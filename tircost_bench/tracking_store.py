@@ -42,6 +42,8 @@ def _check_sqlite(uri: str) -> None:
         finally:
             con.close()
     except sqlite3.Error as err:
+        if "locked" in str(err).lower():  # busy with another evaluation's write: usable, not broken
+            return
         raise StoreError(f"MLflow store {uri}: {err}; make {db} writable or use another "
                          f"MLFLOW_TRACKING_URI=sqlite:///PATH/mlflow.db, {NO_TRACK}") from None
 

@@ -113,9 +113,16 @@ def known_submissions() -> dict[str, Path]:
 
 
 def _by_name(name: Path) -> Path | None:
-    """The one known folder called name.name (a "baselines/x" style name must also match the parent)."""
-    folders = [f for f in submission_candidates().get(name.name, [])
-               if len(name.parts) < 2 or f.parts[-len(name.parts):] == name.parts]
+    """A bare name: the one known folder of that name. A relative path ("submissions/x") missing from the
+    working directory: that path in the project the working directory (or --home, TIRCOST_HOME) names,
+    never in the checkout the package happens to be imported from."""
+    if len(name.parts) > 1:
+        from tircost_bench.paths import PACKAGE_CHECKOUT, home_location
+
+        loc = home_location()
+        candidate = Path(loc.path) / name if loc is not None and loc.source != PACKAGE_CHECKOUT else None
+        return candidate if candidate is not None and (candidate / METADATA).exists() else None
+    folders = submission_candidates().get(name.name, [])
     if len(folders) > 1:  # never pick one silently: baselines/x and submissions/x are different models
         raise SubmissionError(f"submission name {str(name)!r} is ambiguous: {' and '.join(map(str, folders))}; "
                               "pass the folder's path instead of its name")
