@@ -18,7 +18,8 @@ from tircost_bench.cli import app
 from tircost_bench.paths import PROJECT_ROOT
 from tircost_bench.predictors.submission import SubmissionError, load_submission
 
-LOCATION_ENV = ("TIRCOST_HOME", "TIRCOST_SUITES_DIR", "TIRCOST_LEADERBOARD_DIR", "MLFLOW_TRACKING_URI")
+LOCATION_ENV = ("TIRCOST_HOME", "TIRCOST_SUITES_DIR", "TIRCOST_LEADERBOARD_DIR", "TIRCOST_RUNS_DIR",
+                "MLFLOW_TRACKING_URI")
 
 
 @pytest.fixture
@@ -118,7 +119,7 @@ def test_info_prints_every_location_and_its_source(tmp_path: Path, clean_env) ->
     assert result.exit_code == 0, result.output
     info = json.loads(result.stdout)
     by_name = {loc["name"]: loc for loc in info["locations"]}
-    assert set(by_name) == {"home", "suites", "submissions", "leaderboard", "mlflow", "cache"}
+    assert set(by_name) == {"home", "suites", "submissions", "leaderboard", "runs", "mlflow", "cache"}
     assert by_name["suites"]["path"] == str(project / "suites") and "--home" in by_name["suites"]["source"]
     assert info["mlflow_store"] == "writable" and info["versions"]["mlflow"] != "not installed"
 
@@ -146,10 +147,12 @@ def test_non_editable_install_used_outside_the_repo(tmp_path: Path) -> None:
     info = cli("info", "--json")
     assert info.returncode == 0, info.stderr
     by_name = {loc["name"]: loc for loc in json.loads(info.stdout)["locations"]}
-    assert by_name["home"]["path"] == "" and by_name["suites"]["path"] == ""
+    assert by_name["home"]["path"] == "" and by_name["suites"]["path"] == str(work / "suites")
     assert by_name["leaderboard"]["path"].startswith(str(tmp_path / "data"))
-    missing = cli("evaluate", "my_model", "--no-track")
-    assert missing.returncode == 1 and "no project found" in missing.stderr
+    unknown = cli("evaluate", "my_model", "--no-track")  # a bare name: no project, so no registry
+    assert unknown.returncode == 1 and "no project found: pass the submission's folder" in unknown.stderr
+    no_suite = cli("evaluate", "./my_model", "--no-track")
+    assert no_suite.returncode == 1 and "no suites found" in no_suite.stderr and "--suite PATH" in no_suite.stderr
     result = cli("evaluate", "my_model", "--suite", str(PROJECT_ROOT / "suites" / "cpu-epyc2"), "--seeds", "1",
                  "--no-track", "--json")
     assert result.returncode == 0, result.stderr

@@ -1,13 +1,14 @@
 """Where things live. One resolution order for every location, first match wins:
 
 1. an explicit option (`--suite PATH`, a submission path, the global `--home DIR`);
-2. an environment variable: TIRCOST_SUITES_DIR, TIRCOST_LEADERBOARD_DIR, TIRCOST_CACHE_DIR,
-   MLFLOW_TRACKING_URI for one location, TIRCOST_HOME for a project root;
+2. an environment variable: TIRCOST_SUITES_DIR, TIRCOST_LEADERBOARD_DIR, TIRCOST_RUNS_DIR,
+   TIRCOST_CACHE_DIR, MLFLOW_TRACKING_URI for one location, TIRCOST_HOME for a project root;
 3. the current project: the nearest folder at or above the working directory whose pyproject.toml names
    tircost-bench, or that holds a `.tircost-bench` marker file;
 4. the checkout the package was imported from (an editable install or PYTHONPATH);
-5. nothing found (a plain `pip install` used outside any project): suites must be passed as paths, and the
-   leaderboard folder (with the MLflow store) is a per-user data folder.
+5. nothing found (a plain `pip install` used outside any project): suites are ./suites of the working
+   directory (usually absent: pass suites as paths), and the leaderboard folder (with the MLflow store) is a
+   per-user data folder.
 
 `tircost-bench info` prints every location and which rule chose it.
 """
@@ -103,13 +104,17 @@ def _in_home(name: str, env: str, folder: str, fallback: Path | None) -> Locatio
 
 
 def suites_location() -> Location:
-    return _in_home("suites", "TIRCOST_SUITES_DIR", "suites", None)
+    loc = _in_home("suites", "TIRCOST_SUITES_DIR", "suites", None)
+    if loc.path:
+        return loc
+    # no project: ./suites (where `collect` packs; usually absent, so names find nothing and say why)
+    return Location("suites", str(Path.cwd() / "suites"), f"none found: ./suites of the working directory "
+                    f"(pass --suite PATH, set {HOME_ENV} or TIRCOST_SUITES_DIR)")
 
 
 def suites_dir() -> Path:
-    """Suites by name (suites/NAME). A non-existent folder when there is none: names then find nothing."""
-    loc = suites_location()
-    return Path(loc.path) if loc.path else PACKAGE_DIR / "suites-not-found"
+    """Suites by name (suites/NAME)."""
+    return Path(suites_location().path)
 
 
 def leaderboard_location() -> Location:
@@ -118,6 +123,18 @@ def leaderboard_location() -> Location:
 
 def leaderboard_dir() -> Path:
     return Path(leaderboard_location().path)
+
+
+def runs_location() -> Location:
+    if os.environ.get("TIRCOST_RUNS_DIR"):
+        return Location("runs", os.environ["TIRCOST_RUNS_DIR"], "TIRCOST_RUNS_DIR")
+    lb = leaderboard_location()
+    return Location("runs", str(Path(lb.path) / "runs"), f"runs/ in {lb.name} ({lb.source})")
+
+
+def runs_dir() -> Path:
+    """The user's own results files, one folder per `evaluate` (git-ignored; TIRCOST_RUNS_DIR elsewhere)."""
+    return Path(runs_location().path)
 
 
 def cache_location() -> Location:
@@ -160,4 +177,5 @@ def locations() -> list[Location]:
     home_loc = home_location() or Location("home", "", "none: no project found from the working directory")
     subs = Location("submissions", os.pathsep.join(str(r) for r in submission_roots()),
                     "submissions/ and baselines/ of home, then the package checkout's baselines/")
-    return [home_loc, suites_location(), subs, leaderboard_location(), mlflow_location(), cache_location()]
+    return [home_loc, suites_location(), subs, leaderboard_location(), runs_location(), mlflow_location(),
+            cache_location()]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tircost_bench.paths import submission_roots
+from tircost_bench.paths import PROJECT_ROOT, submission_roots
 from tircost_bench.predictors.interface import Predictor
 
 METADATA = "submission.json"
@@ -138,6 +138,9 @@ def load_submission(path_or_name: str | Path) -> Submission:
             path = by_name
         elif path.is_dir():
             raise SubmissionError(f"{path}: no {METADATA}; see docs/submitting.md or run `tircost-bench new`")
+        elif len(path.parts) > 1 and not path.is_absolute() and (PROJECT_ROOT / path / METADATA).exists():
+            raise SubmissionError(f"no submission at {str(path)!r} in {Path.cwd()} (no project here); the checkout "
+                                  f"tircost_bench runs from has one: pass {PROJECT_ROOT / path} or cd {PROJECT_ROOT}")
         else:
             known = known_submissions()
             close = difflib.get_close_matches(str(path_or_name),
