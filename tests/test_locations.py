@@ -149,7 +149,7 @@ def test_non_editable_install_used_outside_the_repo(tmp_path: Path) -> None:
     by_name = {loc["name"]: loc for loc in json.loads(info.stdout)["locations"]}
     assert by_name["home"]["path"] == "" and by_name["suites"]["path"] == str(work / "suites")
     assert by_name["leaderboard"]["path"].startswith(str(tmp_path / "data"))
-    unknown = cli("evaluate", "my_model", "--no-track")  # a bare name: no project, so no registry
+    unknown = cli("evaluate", "other_model", "--no-track")  # a bare name: no project, so no registry
     assert unknown.returncode == 1 and "no project found: pass the submission's folder" in unknown.stderr
     no_suite = cli("evaluate", "./my_model", "--no-track")
     assert no_suite.returncode == 1 and "no suites found" in no_suite.stderr and "--suite PATH" in no_suite.stderr

@@ -108,8 +108,7 @@ def suites_location() -> Location:
     if loc.path:
         return loc
     # no project: ./suites (where `collect` packs; usually absent, so names find nothing and say why)
-    return Location("suites", str(Path.cwd() / "suites"), f"none found: ./suites of the working directory "
-                    f"(pass --suite PATH, set {HOME_ENV} or TIRCOST_SUITES_DIR)")
+    return Location("suites", str(Path.cwd() / "suites"), "no project found: ./suites of the working directory")
 
 
 def suites_dir() -> Path:

@@ -31,7 +31,7 @@ def suite_path(name_or_path: str) -> Path:
     names = suite_names()
     close = difflib.get_close_matches(name_or_path, names, n=3, cutoff=0.4)
     hint = f"did you mean {', '.join(close)}? " if close else ""
-    where = f"in {suites_dir()}" if names else f"(no suites found: {suites_location().source})"
+    where = f"in {suites_dir()}" + ("" if names else f" ({suites_location().source})")
     raise FileNotFoundError(f"no suite named {name_or_path!r} {where}; {hint}"
                             f"suites: {', '.join(names) or 'none'} (or pass a suite folder's path)")
 
@@ -39,7 +39,8 @@ def suite_path(name_or_path: str) -> Path:
 def default_suite() -> str:
     names = suite_names()
     if not names:
-        raise FileNotFoundError(f"no suites found ({suites_location().source}); pass --suite PATH to a suite folder")
+        raise FileNotFoundError(f"no suites found in {suites_dir()} ({suites_location().source}); pass --suite PATH "
+                                "to a suite folder, or set TIRCOST_HOME to a project")
     return "h100" if "h100" in names else DEFAULT_SUITE if DEFAULT_SUITE in names else names[0]
 
 
