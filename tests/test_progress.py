@@ -58,3 +58,15 @@ def test_live_bars_from_threads_share_one_display(monkeypatch) -> None:
         for t in threads:
             t.join()
     assert sorted(done) == [0, 1, 2] and progress._live["progress"] is None and progress._live["depth"] == 0
+
+
+def test_handoff_pauses_the_live_display_and_resumes_it(monkeypatch) -> None:
+    monkeypatch.setattr(progress.sys.stderr, "isatty", lambda: True, raising=False)
+    with stage("predict", total=2) as bar:
+        live = progress._live["progress"]
+        assert live.live.is_started
+        with progress.handoff():  # a worker process draws its own bars meanwhile
+            assert not live.live.is_started
+        assert live.live.is_started and progress._live["progress"] is live
+        bar.advance(2)
+    assert progress._live["progress"] is None

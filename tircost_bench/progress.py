@@ -9,7 +9,8 @@ In a terminal: a live bar on stderr with count, percentage, elapsed time and ETA
 total is unknown). Not a terminal (a log, CI, a worker's pipe): one line when a stage starts and one when it
 ends, with its count and seconds. `set_verbosity("quiet")` prints nothing. Stages nest (an inner stage,
 e.g. AST graph builds inside predict, shows as its own bar) and may be used from threads: one live display
-per process. The verbosity travels to subprocesses in TIRCOST_PROGRESS.
+per process. The verbosity travels to subprocesses in TIRCOST_PROGRESS; a process that waits on a child
+drawing its own bars on the same terminal wraps the wait in `handoff()`.
 """
 
 from __future__ import annotations
@@ -139,6 +140,23 @@ def stage(description: str, total: int | None = None, enabled: bool = True) -> I
     else:
         with _logged(description, total) as st:
             yield st
+
+
+@contextmanager
+def handoff() -> Iterator[None]:
+    """For a block that waits on another process drawing its own stages on this terminal (an isolated
+    worker inherits stderr): this process's live display stops, left as printed, and resumes after, so the
+    two never redraw over each other."""
+    with _lock:
+        progress = _live["progress"]
+        if progress is not None:
+            progress.stop()
+    try:
+        yield
+    finally:
+        with _lock:
+            if progress is not None and _live["progress"] is progress:
+                progress.start()
 
 
 def track(items: Iterable[T], description: str, total: int | None = None) -> Iterator[T]:
