@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from importlib import metadata
 from typing import Any
 
@@ -25,7 +26,11 @@ def gather() -> dict[str, Any]:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = "not installed"
+    from tircost_bench.paths import PACKAGE_DIR
+
     return {
+        "package": str(PACKAGE_DIR),
+        "python": sys.executable,
         "locations": [{"name": loc.name, "path": loc.path, "source": loc.source} for loc in locations()],
         "versions": versions,
         "suites": suite_names(),
@@ -43,6 +48,7 @@ def _info(as_json: bool) -> None:
     for loc in info["locations"]:
         typer.echo(f"  {loc['name']:<12} {loc['path'] or '-'}")
         typer.echo(f"  {'':<12} from: {loc['source']}")
+    typer.echo(f"package:      {info['package']} (python {info['python']})")
     typer.echo("versions:     " + ", ".join(f"{k} {v}" for k, v in info["versions"].items()))
     typer.echo(f"suites:       {', '.join(info['suites']) or 'none found (pass --suite PATH)'}")
     typer.echo(f"mlflow store: {info['mlflow_store']}")
