@@ -178,6 +178,20 @@ def _n_tasks(labeled: Any) -> int:
     return len({p.task_id for p in labeled.programs})
 
 
+def _suite_problem(err: BaseException, suite_arg: Any) -> tuple[str, str]:
+    """(problem, fix) for a suite that would not load: a corrupt one needs restoring, not another name."""
+    from tircost_bench.suite.manifest import SuiteIntegrityError
+
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    if isinstance(err, SuiteIntegrityError):
+        problem = " ".join(lines[:-1]) if len(lines) > 1 else lines[0]
+        fix = lines[-1] if len(lines) > 1 else "restore the suite's files (git checkout -- <suite folder>)"
+        return problem, f"{fix} Or validate against another suite: --suite NAME"
+    where = f" --suite {suite_arg}" if isinstance(suite_arg, (str, Path)) else ""
+    return (" ".join(lines) or type(err).__name__,
+            f"pass --suite NAME or a suite folder (`tircost-bench suites` lists them; got{where or ' the default'})")
+
+
 def _checks(path: Path | str, suite_arg: Any, tasks: int, per_task: int, n_predict: int) -> Iterator[Check]:
     from tircost_bench.evaluation.evaluate import InvalidPredictionsError, validate_predictions
     from tircost_bench.predictors.submission import SubmissionError
@@ -240,8 +254,7 @@ def _checks(path: Path | str, suite_arg: Any, tasks: int, per_task: int, n_predi
     try:
         suite = suite_arg if isinstance(suite_arg, Suite) else load_suite(suite_arg)
     except Exception as err:  # noqa: BLE001 - a missing or corrupt suite is reported, not raised
-        yield Check("suite", FAIL, f"{type(err).__name__}: {err}",
-                    "pass --suite NAME or a suite folder (`tircost-bench suites` lists them)")
+        yield Check("suite", FAIL, *_suite_problem(err, suite_arg))
         raise _Stop from None
     yield Check("suite", OK, f"{suite.name} v{suite.manifest.version} (sha256 {suite.sha256[:12]}…)")
     train = suite.labeled("train")

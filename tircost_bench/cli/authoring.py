@@ -41,4 +41,5 @@ def validate_submission_cmd(
     if failed:
         typer.secho(f"{failed} check{'s' * (failed != 1)} failed: {path} is not ready", fg="red")
         raise typer.Exit(1)
-    typer.secho(f"all checks passed: next `tircost-bench evaluate {path} --seeds 5`", fg="green")
+    suite_opt = f" --suite {suite}" if suite else ""
+    typer.secho(f"all checks passed: next `tircost-bench evaluate {path}{suite_opt}`", fg="green")

@@ -36,12 +36,13 @@ _MAX_TAG = 5000  # MLflow tag values are limited in length
 
 
 def tracking_uri() -> str:
-    uri = os.environ.get("MLFLOW_TRACKING_URI")
-    if uri:
-        return uri
-    folder = leaderboard_dir().resolve()
-    folder.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{folder / 'mlflow.db'}"
+    """paths.mlflow_location(): MLFLOW_TRACKING_URI, else sqlite at leaderboard/mlflow.db (folder created)."""
+    from tircost_bench.paths import mlflow_location
+
+    uri = mlflow_location().path
+    if not os.environ.get("MLFLOW_TRACKING_URI"):
+        leaderboard_dir().resolve().mkdir(parents=True, exist_ok=True)
+    return uri
 
 
 def artifact_root(uri: str) -> Path:

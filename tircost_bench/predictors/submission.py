@@ -11,12 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tircost_bench.paths import PROJECT_ROOT
+from tircost_bench.paths import PROJECT_ROOT, submission_roots
 from tircost_bench.predictors.interface import Predictor
 
 METADATA = "submission.json"
 REQUIRED = ("name", "version", "authors", "description", "entry_point")
-SUBMISSION_ROOTS = ("submissions", "baselines")
 
 
 class SubmissionError(ValueError):
@@ -99,27 +98,54 @@ class Submission:
         return self.folder / rel if rel else None
 
 
-def known_submissions() -> dict[str, Path]:
-    """name -> folder, for every folder under submissions/ and baselines/ that holds a submission.json."""
-    found = {}
-    for root in SUBMISSION_ROOTS:
-        for meta in sorted((PROJECT_ROOT / root).glob(f"*/{METADATA}")):
-            found[meta.parent.name] = meta.parent
+def submission_candidates() -> dict[str, list[Path]]:
+    """name -> every folder of that name holding a submission.json, over paths.submission_roots() in order."""
+    found: dict[str, list[Path]] = {}
+    for root in submission_roots():
+        for meta in sorted(root.glob(f"*/{METADATA}")):
+            found.setdefault(meta.parent.name, []).append(meta.parent)
     return found
+
+
+def known_submissions() -> dict[str, Path]:
+    """name -> folder, for every submission known by name (the first folder where a name is ambiguous)."""
+    return {name: folders[0] for name, folders in submission_candidates().items()}
+
+
+def _by_name(name: Path) -> Path | None:
+    """A bare name: the one known folder of that name. A relative path ("submissions/x") missing from the
+    working directory: that path in the project the working directory (or --home, TIRCOST_HOME) names,
+    never in the checkout the package happens to be imported from."""
+    if len(name.parts) > 1:
+        from tircost_bench.paths import PACKAGE_CHECKOUT, home_location
+
+        loc = home_location()
+        candidate = Path(loc.path) / name if loc is not None and loc.source != PACKAGE_CHECKOUT else None
+        return candidate if candidate is not None and (candidate / METADATA).exists() else None
+    folders = submission_candidates().get(name.name, [])
+    if len(folders) > 1:  # never pick one silently: baselines/x and submissions/x are different models
+        raise SubmissionError(f"submission name {str(name)!r} is ambiguous: {' and '.join(map(str, folders))}; "
+                              "pass the folder's path instead of its name")
+    return folders[0] if folders else None
 
 
 def load_submission(path_or_name: str | Path) -> Submission:
     """A submission by folder path or by registered name (with a did-you-mean)."""
     path = Path(path_or_name)
     if not (path / METADATA).exists():
-        known = known_submissions()
-        key = path.name if path.name in known else str(path_or_name)
-        if key in known:
-            path = known[key]
+        by_name = _by_name(path)
+        if by_name is not None:
+            path = by_name
         elif path.is_dir():
             raise SubmissionError(f"{path}: no {METADATA}; see docs/submitting.md or run `tircost-bench new`")
+        elif len(path.parts) > 1 and not path.is_absolute() and (PROJECT_ROOT / path / METADATA).exists():
+            raise SubmissionError(f"no submission at {str(path)!r} in {Path.cwd()} (no project here); the checkout "
+                                  f"tircost_bench runs from has one: pass {PROJECT_ROOT / path} or cd {PROJECT_ROOT}")
         else:
-            close = difflib.get_close_matches(str(path_or_name), [*known, *(f"{p.parent.name}/{n}" for n, p in known.items())], n=3)
+            known = known_submissions()
+            close = difflib.get_close_matches(str(path_or_name),
+                                              [*known, *(f"{p.parent.name}/{n}" for n, p in known.items())], n=3)
             hint = f" Did you mean {', '.join(close)}?" if close else ""
-            raise SubmissionError(f"no submission at {path_or_name!r}.{hint} Known: {', '.join(sorted(known))}")
+            names = ", ".join(sorted(known)) or "none (no project found: pass the submission's folder)"
+            raise SubmissionError(f"no submission at {path_or_name!r}.{hint} Known by name: {names}")
     return Submission(path.resolve(), SubmissionMeta.read(path))

@@ -45,9 +45,13 @@ def default_out_dir(suite: str) -> Path:
 def render_all(data: ReportData, out_dir: Path) -> list[ReportFigure]:
     import importlib
 
+    from tircost_bench.progress import stage
+
     figures: list[ReportFigure] = []
-    for name in FIGURE_MODULES:
-        figures += importlib.import_module(f"tircost_bench.report.{name}").render(data, out_dir)
+    with stage(f"render the report of {data.suite}", total=len(FIGURE_MODULES)) as bar:
+        for name in FIGURE_MODULES:
+            figures += importlib.import_module(f"tircost_bench.report.{name}").render(data, out_dir)
+            bar.advance()
     return figures
 
 
@@ -56,11 +60,13 @@ def build_report(suite_name: str, out_dir: Path | None = None, verify: bool = Tr
     """Render the report of a suite (name or path) into out_dir (default reports/<suite>/).
 
     MLflow: logged when log_mlflow is True, or when it is None and MLFLOW_TRACKING_URI is set."""
+    from tircost_bench.progress import stage
     from tircost_bench.report.page import write_index
     from tircost_bench.suite.loader import load_suite
 
-    suite = load_suite(suite_name, verify=verify)
-    data = gather(suite)
+    with stage(f"load suite {suite_name}"):
+        suite = load_suite(suite_name, verify=verify)
+        data = gather(suite)
     out = Path(out_dir) if out_dir is not None else default_out_dir(data.suite)
     out.mkdir(parents=True, exist_ok=True)
     figures = render_all(data, out)
@@ -86,12 +92,15 @@ def log_to_mlflow(report: Report) -> str:
     """One run in experiment tircost-bench/<suite>/report: the numbers as metrics, every file as artifacts."""
     import mlflow
 
+    from tircost_bench.evaluation.tracking import client, experiment_id
+
     s = report.summary
-    uri = os.environ.get("MLFLOW_TRACKING_URI")
-    if uri:
-        mlflow.set_tracking_uri(uri)
-    mlflow.set_experiment(f"tircost-bench/{s['suite']}/report")
-    with mlflow.start_run(run_name=f"report-{s['suite']}-v{s['version']}") as run:
+    # The evaluations' store and experiment rule: artifacts in mlartifacts/SUITE/report beside the
+    # database, never ./mlruns of the working directory.
+    mlc = client()
+    exp_id = experiment_id(mlc, f"{s['suite']}/report")
+    mlflow.set_tracking_uri(mlc.tracking_uri)
+    with mlflow.start_run(experiment_id=exp_id, run_name=f"report-{s['suite']}-v{s['version']}") as run:
         mlflow.set_tags({"suite": s["suite"], "suite_version": s["version"], "suite_sha256": s["sha256"],
                          "kind": "suite-report"})
         mlflow.log_metrics({k: float(v) for k, v in s.items()

@@ -6,7 +6,7 @@ import difflib
 from pathlib import Path
 from typing import Any
 
-from tircost_bench.paths import suites_dir
+from tircost_bench.paths import suites_dir, suites_location
 from tircost_bench.suite.manifest import MANIFEST, Manifest
 
 DEFAULT_SUITE = "cpu-epyc2"  # until the h100 suite lands
@@ -25,17 +25,23 @@ def suite_path(name_or_path: str) -> Path:
     candidate = suites_dir() / name_or_path
     if (candidate / MANIFEST).exists():
         return candidate
+    if path.is_dir():
+        raise FileNotFoundError(f"{path} is not a suite folder (no {MANIFEST}); pass a suite's folder or its name "
+                                "from `tircost-bench suites`")
     names = suite_names()
     close = difflib.get_close_matches(name_or_path, names, n=3, cutoff=0.4)
-    hint = f" Did you mean {', '.join(close)}?" if close else ""
-    raise FileNotFoundError(
-        f"no suite named {name_or_path!r} in {suites_dir()}.{hint} Shipped suites: {', '.join(names) or 'none'}"
-    )
+    hint = f"did you mean {', '.join(close)}? " if close else ""
+    where = f"in {suites_dir()}" + ("" if names else f" ({suites_location().source})")
+    raise FileNotFoundError(f"no suite named {name_or_path!r} {where}; {hint}"
+                            f"suites: {', '.join(names) or 'none'} (or pass a suite folder's path)")
 
 
 def default_suite() -> str:
     names = suite_names()
-    return "h100" if "h100" in names else DEFAULT_SUITE
+    if not names:
+        raise FileNotFoundError(f"no suites found in {suites_dir()} ({suites_location().source}); pass --suite PATH "
+                                "to a suite folder, or set TIRCOST_HOME to a project")
+    return "h100" if "h100" in names else DEFAULT_SUITE if DEFAULT_SUITE in names else names[0]
 
 
 def describe(manifest: Manifest) -> dict[str, Any]:
@@ -60,18 +66,41 @@ def describe(manifest: Manifest) -> dict[str, Any]:
 
 
 def list_suites() -> list[dict[str, Any]]:
-    return [describe(Manifest.read(suites_dir() / n)) for n in suite_names()]
+    """Every suite under suites_dir(), named by its folder (a copied suite keeps its manifest's name there
+    as `manifest_name`, so two copies never show as two identical rows)."""
+    rows = []
+    for folder_name in suite_names():
+        folder = suites_dir() / folder_name
+        row = describe(Manifest.read(folder))
+        row = {"name": folder_name, "manifest_name": row["name"], "path": str(folder), **
+               {k: v for k, v in row.items() if k != "name"}}
+        rows.append(row)
+    return rows
+
+
+def hardware(platform: dict[str, Any]) -> str:
+    return platform.get("gpu") or f"{platform.get('cpu')} x{platform.get('cores')}"
+
+
+def target_text(target: dict[str, Any]) -> str:
+    detail = target.get("arch") or target.get("mcpu") or ""
+    return f"{target.get('kind', '?')} {detail}".strip()
 
 
 def print_suites(rows: list[dict[str, Any]]) -> None:
+    """A table that fits 80 columns (the hardware wraps) and uses the full width of a wider terminal."""
     from rich.console import Console
     from rich.table import Table
 
     table = Table(title="tircost-bench suites")
-    for col in ("suite", "platform", "networks", "tasks", "records", "train", "val", "test"):
-        table.add_column(col)
+    table.add_column("suite", min_width=9)
+    table.add_column("hardware", ratio=1, min_width=12)
+    table.add_column("target", no_wrap=True)
+    for col in ("tasks", "programs", "test/train/val"):
+        table.add_column(col, justify="right", no_wrap=True)
     for r in rows:
-        plat = r["platform"].get("gpu") or f"{r['platform'].get('cpu')} x{r['platform'].get('cores')}"
-        table.add_row(r["name"], plat, str(len(r["networks"])), str(r["tasks"]), str(r["records"]),
-                      *(f"{r['splits'][s]['tasks']}t/{r['splits'][s]['records']}" for s in ("train", "val", "test")))
+        name = r["name"] if r["manifest_name"] == r["name"] else f"{r['name']}\n(copy of {r['manifest_name']})"
+        splits = "/".join(str(r["splits"][s]["tasks"]) if s in r["splits"] else "-" for s in ("test", "train", "val"))
+        table.add_row(name, hardware(r["platform"]), target_text(r["target"]), str(r["tasks"]),
+                      f"{r['records']:,}", splits)
     Console().print(table)
