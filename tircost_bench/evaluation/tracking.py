@@ -255,10 +255,13 @@ def evaluate_tracked(submission: Submission | str | Path, suite: Suite | str | N
         except EvaluationError as err:
             result = getattr(err, "result", None)
             raise
-        mlc.set_tag(run_id, "git_commit", result.environment.git_commit)
-        log_seeds(mlc, exp_id, run_id, result, tags)
-        log_metrics(mlc, run_id, aggregate_metrics(result.aggregate))
-        saved = _log_artifacts(mlc, run_id, result, st, kept)
+        from tircost_bench.progress import stage
+
+        with stage("MLflow: log the run", enabled=progress):  # seeds, metrics, plots: ~15 s on a new store
+            mlc.set_tag(run_id, "git_commit", result.environment.git_commit)
+            log_seeds(mlc, exp_id, run_id, result, tags)
+            log_metrics(mlc, run_id, aggregate_metrics(result.aggregate))
+            saved = _log_artifacts(mlc, run_id, result, st, kept)
         if progress:
             import sys
 

@@ -184,18 +184,16 @@ def publish(suite: Any, metric: str = "pairwise_accuracy", out_dir: Path | None 
 
 def print_board(board: Board) -> None:
     from rich.console import Console
-    from rich.table import Table
 
+    from tircost_bench.tables import Column, print_table
+
+    # At 80 columns the metrics stay; provenance columns are left out first (and named under the table).
+    drop = {"peak@5": 4, "rmse_logz": 5, "date": 9, "commit": 10, "source": 11, "isolation": 7, "verified": 6,
+            "version": 3, "network score@1": 2, "top-5 recall": 1, "seeds": 8}
+    columns = [Column(h, drop.get(h, 0)) for h in (*HEAD, "source")]
     console = Console()
-    if not console.is_terminal:  # piped: 80 columns would truncate every cell of the 15 columns
-        console = Console(width=240)
-    table = Table(title=f"tircost-bench leaderboard: {board.suite} (ranked by {board.metric}; one row per "
-                        f"submission, its {ROW_CHOICE})")
-    for col in (*HEAD, "source"):
-        table.add_column(col)
-    for r in board.rows:
-        table.add_row(*cells(r), r.source)
-    console.print(table)
+    print_table(f"{board.suite}, ranked by {board.metric} (one row per submission, its {ROW_CHOICE})", columns,
+                [[*cells(r), r.source] for r in board.rows], console)
     if board.history:
         console.print(f"history: {', '.join(f'{r.submission} {r.version}' for r in board.history)}")
     for p in board.problems:
