@@ -84,9 +84,9 @@ def presample(
     typer.echo(json.dumps(asdict(summary)))
 
 def _pack(work: Path, suite: str, version: str, notes: str = "") -> None:
+    from tircost_bench.collect.pack import pack_suite
     from tircost_bench.collect.zoo import HELD_OUT_NETWORKS
     from tircost_bench.paths import suites_dir
-    from tircost_bench.suite.pack import pack_suite
 
     manifest = pack_suite(work, suites_dir() / suite, suite, version, list(HELD_OUT_NETWORKS), notes=notes)
     typer.echo(f"packed {suite}: {manifest.counts} sha256 {manifest.sha256[:16]}")
