@@ -20,7 +20,7 @@ from tircost_bench.suite.catalog import suite_path
 from tircost_bench.suite.files import SUITE_FILES, split_file
 from tircost_bench.suite.manifest import Manifest, SuiteIntegrityError
 from tircost_bench.suite.splits import SPLITS
-from tircost_bench.suite.store import build_store, open_or_build, stream_lines
+from tircost_bench.suite.store import SuiteStore, build_store, open_or_build, stream_lines
 
 
 @dataclass
@@ -52,9 +52,35 @@ def _checked_lines(path: Path) -> Iterator[str]:
 
 
 def store_root() -> Path:
+    """Where suite stores live: cache_dir()/suite-store, or TIRCOST_STORE_DIR (benchmarks that empty the
+    representation cache keep the store)."""
+    import os
+
     from tircost_bench.paths import cache_dir
 
-    return cache_dir() / "suite-store"
+    return Path(os.environ.get("TIRCOST_STORE_DIR") or cache_dir() / "suite-store")
+
+
+def programs_from_store(store: SuiteStore, tasks: dict[str, TaskInfo], target: dict[str, Any]
+                        ) -> tuple[dict[int, Program], tuple[list[str], np.ndarray]]:
+    """A Program per scorable row (its record parsed on first use), and each row's task (names, index)."""
+    import pyarrow.compute as pc
+
+    table = store.programs
+    rows = np.flatnonzero(table.column("program").to_numpy(zero_copy_only=False))
+    encoded = pc.dictionary_encode(table.column("task_id").combine_chunks())
+    task_names = encoded.dictionary.to_pylist()
+    task_index = encoded.indices.to_numpy()
+    w_index = table.column("workload").to_numpy()
+    workloads: dict[int, Workload] = {}
+    networks = {t: tuple(u.network for u in info.uses) for t, info in tasks.items()}
+    programs: dict[int, Program] = {}
+    for i, t, w in zip(rows.tolist(), task_index[rows].tolist(), w_index[rows].tolist()):
+        task_id = task_names[t]
+        if w not in workloads:
+            workloads[w] = Workload(task_id, None, target, fetch=lambda w=w: store.workload_line(w))
+        programs[i] = Program(i, task_id, networks[task_id], workloads[w], None, source=store)
+    return programs, (task_names, task_index)
 
 
 class Suite:
@@ -119,25 +145,7 @@ class Suite:
                 raise SuiteIntegrityError(f"{self.name}: {err}; re-pack the suite") from None
 
     def _make_programs(self) -> None:
-        import pyarrow.compute as pc
-
-        table = self.store.programs
-        rows = np.flatnonzero(table.column("program").to_numpy(zero_copy_only=False))
-        tasks = pc.dictionary_encode(table.column("task_id").combine_chunks())
-        task_names = tasks.dictionary.to_pylist()
-        task_index = tasks.indices.to_numpy()
-        w_index = table.column("workload").to_numpy()
-        target = self.manifest.target
-        workloads: dict[int, Workload] = {}
-        networks = {t: tuple(u.network for u in info.uses) for t, info in self.tasks.items()}
-        store = self.store
-        self.programs: dict[int, Program] = {}
-        for i, t, w in zip(rows.tolist(), task_index[rows].tolist(), w_index[rows].tolist()):
-            task_id = task_names[t]
-            if w not in workloads:
-                workloads[w] = Workload(task_id, None, target, fetch=lambda w=w: store.workload_line(w))
-            self.programs[i] = Program(i, task_id, networks[task_id], workloads[w], None, source=store)
-        self._task_of_row = (task_names, task_index)
+        self.programs, self._task_of_row = programs_from_store(self.store, self.tasks, self.manifest.target)
 
     @property
     def measurements(self) -> list[Measurement]:
