@@ -1,4 +1,4 @@
-"""Collecting measurements and packing suites: `collect`, `presample`, `suite pack`."""
+"""Collecting measurements, packing and featurizing suites: `collect`, `presample`, `suite pack`, `suite featurize`."""
 
 from __future__ import annotations
 
@@ -96,3 +96,33 @@ def suite_pack(suite: str, work_dir: Path | None = None, version: str = "1",
                notes: str = typer.Option("", help="Measurement conditions worth knowing, kept in the manifest.")) -> None:
     """Pack a (possibly partial) collection folder into suites/SUITE (tasks with 2+ measured programs)."""
     _pack(work_dir or Path("collect-work") / suite, suite, version, notes)
+
+
+@suite_app.command("featurize")
+def suite_featurize(
+    suite: str = typer.Argument(..., help="Suite name or folder."),
+    splits: str = typer.Option("train,val,test", help="Splits to featurize (comma-separated)."),
+    limit: int = typer.Option(0, help="At most this many programs (0: all), e.g. a slice to time a cluster."),
+    workers: int = typer.Option(0, help="Local worker processes (0: one per core)."),
+    dask: str | None = typer.Option(None, help="Featurize on Dask: a scheduler address (tcp://host:8786) or "
+                                    "local:N (a local cluster of N worker processes)."),
+) -> None:
+    """Compute PerStoreFeature of a suite's programs into the feature cache (once per program, any suite)."""
+    import time
+
+    from tircost_bench.representations import features as F
+    from tircost_bench.suite.loader import load_suite
+
+    s = load_suite(suite)
+    programs = [p for name in splits.split(",") for p in s.programs_of(name.strip())][: limit or None]
+    t0 = time.perf_counter()
+    if dask:
+        from tircost_bench.representations.distributed import dask_client
+
+        with dask_client(dask) as client:
+            F.per_store_features(programs, dask=client)
+    else:
+        F.per_store_features(programs, workers=workers or None)
+    seconds = time.perf_counter() - t0
+    typer.echo(json.dumps({"suite": s.name, "programs": len(programs), "seconds": round(seconds, 2),
+                           "programs_per_s": round(len(programs) / seconds, 1), "backend": dask or "pool"}))

@@ -118,10 +118,11 @@ def _disk_table(shard: str) -> dict[str, np.ndarray]:
 
 
 def per_store_features(programs: Sequence[Program], num_threads: int = 2, workers: int | None = None,
-                       min_parallel: int = MIN_PARALLEL) -> list[np.ndarray]:
+                       min_parallel: int = MIN_PARALLEL, dask: Any = None) -> list[np.ndarray]:
     """(n_stores, 164) float32 per program; computed in bulk, one extractor call per task. Programs that
     need a trace replay go to the shared worker pool (`workers` processes, default all cores) when there
-    are at least `min_parallel` of them (WARM_MIN_PARALLEL once the pool runs)."""
+    are at least `min_parallel` of them (WARM_MIN_PARALLEL once the pool runs), or all of them to the Dask
+    cluster of `dask` (a distributed.Client; see representations.distributed)."""
     from tircost_bench.representations import workers as W
 
     workers = W.default_workers() if workers is None else workers
@@ -136,7 +137,7 @@ def per_store_features(programs: Sequence[Program], num_threads: int = 2, worker
     todo = [i for i, b in enumerate(boxes) if b[0] is None]
     replay = [i for i in todo if programs[i]._sch is None]  # a search candidate's live schedule stays here
     threshold = min(min_parallel, W.WARM_MIN_PARALLEL) if W.ready(workers) else min_parallel
-    pooled = set(replay) if workers > 1 and len(replay) >= threshold else set()
+    pooled = set(replay) if dask is not None or (workers > 1 and len(replay) >= threshold) else set()
     by_workload: dict[int, list[int]] = {}
     for i in todo:  # one extractor call per workload object (= task)
         if i not in pooled:
@@ -153,8 +154,14 @@ def per_store_features(programs: Sequence[Program], num_threads: int = 2, worker
     with stage("per-store features", total=len(todo), enabled=sum(i in keys for i in todo) >= PROGRESS_FROM) as bar:
         if pooled:
             order = sorted(pooled)
-            for i, f in zip(order, W.run_in_workers("features", [programs[i] for i in order], [""] * len(order),
-                                                    workers, bar)):
+            chosen = [programs[i] for i in order]
+            if dask is not None:
+                from tircost_bench.representations.distributed import featurize_on_dask
+
+                feats = featurize_on_dask(chosen, dask, bar)
+            else:
+                feats = W.run_in_workers("features", chosen, [""] * len(order), workers, bar)
+            for i, f in zip(order, feats):
                 done(i, f)
         for idx in by_workload.values():
             feats = _extract(programs[idx[0]].workload, [programs[i].measure_candidate() for i in idx], num_threads)
@@ -168,10 +175,12 @@ def per_store_features(programs: Sequence[Program], num_threads: int = 2, worker
     return [b[0] for b in boxes]
 
 
-def warm_suite(suite: Any, splits: Sequence[str] = ("train", "val", "test")) -> int:
-    """Featurize every program of `suite` into its disk cache (e.g. once after a suite lands); returns count."""
+def warm_suite(suite: Any, splits: Sequence[str] = ("train", "val", "test"), workers: int | None = None,
+               dask: Any = None) -> int:
+    """Featurize every program of `suite` into its disk cache (e.g. once after a suite lands), on this
+    machine's worker pool or a Dask cluster (`dask`: a distributed.Client); returns the count."""
     programs = [p for s in splits for p in suite.programs_of(s)]
-    per_store_features(programs)
+    per_store_features(programs, workers=workers, dask=dask)
     return len(programs)
 
 
