@@ -114,15 +114,22 @@ def suite_featurize(
     from tircost_bench.suite.loader import load_suite
 
     s = load_suite(suite)
-    programs = [p for name in splits.split(",") for p in s.programs_of(name.strip())][: limit or None]
-    t0 = time.perf_counter()
+    programs = [p for name in splits.split(",") for p in s.programs_of(name.strip())]
+    if limit:  # a slice spread over the tasks, not the first task's programs
+        programs = programs[:: max(1, len(programs) // limit)][:limit]
     if dask:
         from tircost_bench.representations.distributed import dask_client
 
         with dask_client(dask) as client:
+            t0 = time.perf_counter()  # workers are up and have imported TVM (see dask_client)
             F.per_store_features(programs, dask=client)
+            seconds = time.perf_counter() - t0
     else:
-        F.per_store_features(programs, workers=workers or None)
-    seconds = time.perf_counter() - t0
+        from tircost_bench.representations import workers as W
+
+        W.pool(workers or W.default_workers())  # started (TVM imported) before the clock, as on the cluster
+        t0 = time.perf_counter()
+        F.per_store_features(programs, workers=workers or None, min_parallel=1)
+        seconds = time.perf_counter() - t0
     typer.echo(json.dumps({"suite": s.name, "programs": len(programs), "seconds": round(seconds, 2),
                            "programs_per_s": round(len(programs) / seconds, 1), "backend": dask or "pool"}))

@@ -32,18 +32,27 @@ def _featurize_chunk(workload: tuple[str, list[Any], dict[str, Any]], records: l
     return F._extract(w, cands, 1)
 
 
+def _import_tvm() -> bool:
+    import tvm.s_tir.meta_schedule  # noqa: F401 - seconds per process: paid once per worker, not per task
+
+    return True
+
+
 @contextmanager
 def dask_client(address: str) -> Iterator[Any]:
-    """A distributed Client for `address`; "local:N" starts (and afterwards stops) a local cluster."""
+    """A distributed Client for `address` whose workers have imported TVM; "local:N" starts (and afterwards
+    stops) a local cluster of N single-threaded worker processes."""
     from dask.distributed import Client, LocalCluster
 
     if address.startswith("local:"):
         n = int(address.split(":", 1)[1])
         with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
                           env={"OMP_NUM_THREADS": "1"}) as cluster, Client(cluster) as client:
+            client.run(_import_tvm)
             yield client
     else:
         with Client(address) as client:
+            client.run(_import_tvm)
             yield client
 
 

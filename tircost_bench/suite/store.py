@@ -289,7 +289,8 @@ class SuiteStore:
 
 def open_or_build(root: Path, key: str, build: Any) -> SuiteStore:
     """The store for `key` under `root`: opened and verified, or (missing or corrupt) built by `build(dir)`
-    into a fresh folder that is renamed into place (concurrent builders: the first rename wins)."""
+    into a fresh folder that is renamed into place. Concurrent builders: the first rename wins, the others
+    open the winner's store; a corrupt one in the way is removed."""
     folder = Path(root) / key
     try:
         return SuiteStore(folder)
@@ -299,12 +300,15 @@ def open_or_build(root: Path, key: str, build: Any) -> SuiteStore:
     tmp = Path(tempfile.mkdtemp(prefix=f".{key[:12]}-", dir=root))
     try:
         build(tmp)
-        if folder.exists():
-            shutil.rmtree(folder, ignore_errors=True)  # a corrupt copy; a concurrent good one is rebuilt equal
-        try:
-            os.rename(tmp, folder)
-        except OSError:
-            pass  # another process put its store there first
+        for _ in range(3):
+            try:
+                os.rename(tmp, folder)  # fails while a folder is there
+                break
+            except OSError:
+                try:
+                    return SuiteStore(folder)  # another process's store, complete and verified
+                except StoreCorrupt:
+                    shutil.rmtree(folder, ignore_errors=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return SuiteStore(folder)
