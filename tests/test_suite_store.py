@@ -75,3 +75,15 @@ def test_damaged_store_is_rebuilt(small_suite, tmp_path, monkeypatch):
     assert suite.store.programs.equals(small_suite.store.programs)
     assert len(suite.programs) == len(small_suite.programs)
     assert read_test_labels(suite).latencies.tolist() == read_test_labels(small_suite).latencies.tolist()
+
+
+def test_programs_pickle_without_the_store(small_suite):
+    import pickle
+
+    p = small_suite.programs_of("test")[0]
+    data = pickle.dumps(p)
+    assert b"pyarrow" not in data and len(data) < 200_000
+    q = pickle.loads(data)
+    assert (q.uid, q.task_id, q.networks) == (p.uid, p.task_id, p.networks)
+    assert q.trace_json == p.trace_json and q._record_json[1] is None
+    assert q.workload._line == p.workload._line

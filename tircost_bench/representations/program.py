@@ -24,6 +24,10 @@ class Workload:
         self._workload: Any = None
         self.target_json = target_json
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The line itself, not the store's reader: a pickled workload (to a worker process) stands alone.
+        return (Workload, (self.task_id, self._line, self.target_json))
+
     @property
     def _line(self) -> list[Any]:
         if self._line_json is None:
@@ -69,6 +73,10 @@ class Program:
 
     def __repr__(self) -> str:
         return f"Program(uid={self.uid}, task_id={self.task_id!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The blanked record, not the suite store it is read from (memo and live schedules stay behind).
+        return (Program, (self.uid, self.task_id, self.networks, self.workload, self._record_json))
 
     @property
     def _record_json(self) -> list[Any]:
