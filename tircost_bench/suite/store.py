@@ -133,11 +133,12 @@ def _add_row(rows: _Rows, i: int, line: str, meas_line: str, tasks: set[str], wo
     if problem:
         skipped.append(problem)
     if rec is not None:
-        run_secs_text = _compact(rec[1])
-        blank = list(rec)
-        blank[1] = None
-        record = _compact([w_index, blank])
-        raw = None if _compact([w_index, rec]) == line else line  # only lines that do not re-serialize
+        # Each element encoded once (json.dumps of a list is its items' encodings joined by ","): the record
+        # with run_secs blanked, and the check that the line re-serializes to itself (else it is kept raw).
+        parts = [_compact(x) for x in rec]
+        run_secs_text = parts[1]
+        record = f"[{_compact(w_index)},[{','.join([parts[0], 'null', *parts[2:]])}]]"
+        raw = None if f"[{_compact(w_index)},[{','.join(parts)}]]" == line else line
     else:
         record = ""
     ok = meas is not None and not problem
