@@ -90,7 +90,7 @@ def _work_dir_tasks(work: Path, count: int) -> tuple[list, dict, dict]:
     import json
 
     from tircost_bench.collect.campaign import load_prepared
-    from tircost_bench.suite.pack import COLLECT_FILE
+    from tircost_bench.collect.pack import COLLECT_FILE
 
     settings = json.loads((work / COLLECT_FILE).read_text())
     tasks = sorted(load_prepared(work), key=lambda t: -t.info.flops)[:count]

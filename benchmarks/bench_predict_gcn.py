@@ -1,6 +1,6 @@
 """Predict throughput of gcn_topk (programs/s), graph building included, on 2 cores.
 
-    nice -n 19 python benchmarks/bench_predict_gcn.py --suite mini [--checkpoint DIR] [--n 500]
+    nice -n 19 python benchmarks/bench_predict_gcn.py --suite cpu-epyc2 [--checkpoint DIR] [--n 500]
 
 Phases, each on fresh Program objects (no memo): trace replay alone, AST walk alone (replayed module
 given), cold predict (empty disk cache: replay + walk + model, `--workers` processes for the graphs),
@@ -19,12 +19,15 @@ from pathlib import Path
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--suite", default="mini")
+    ap.add_argument("--suite", default="cpu-epyc2")
     ap.add_argument("--split", default="train")
     ap.add_argument("--checkpoint", type=Path, default=None)
     ap.add_argument("--n", type=int, default=400, help="programs to predict (repeats the split if smaller)")
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args()
+    from tircost_bench.suite.loader import store_root
+
+    os.environ.setdefault("TIRCOST_STORE_DIR", str(store_root()))  # the suite store survives the fresh caches
     os.environ["TIRCOST_CACHE_DIR"] = tempfile.mkdtemp(prefix="bench-gcn-")  # cold: nothing cached
 
     import torch

@@ -1,6 +1,6 @@
 """Predict throughput (programs/s) of the xgboost submission and the tvm_xgb baseline, featurization included.
 
-    nice -n 19 python benchmarks/bench_predict_xgb.py --suite mini --replicate 20
+    nice -n 19 python benchmarks/bench_predict_xgb.py --suite cpu-epyc2 --replicate 20
     nice -n 19 python benchmarks/bench_predict_xgb.py --suite cpu-epyc2 --limit 2000
 
 Cold = fresh Program objects, empty memo, empty disk cache (a temporary TIRCOST_CACHE_DIR). Programs made
@@ -22,10 +22,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--suite", default="mini")
+    ap.add_argument("--suite", default="cpu-epyc2")
     ap.add_argument("--replicate", type=int, default=1, help="copies of each program (uid < 0)")
     ap.add_argument("--limit", type=int, default=0, help="at most this many programs (0: all)")
     args = ap.parse_args()
+    from tircost_bench.suite.loader import store_root
+
+    os.environ.setdefault("TIRCOST_STORE_DIR", str(store_root()))  # the suite store survives the fresh caches
     os.environ["TIRCOST_CACHE_DIR"] = tempfile.mkdtemp(prefix="tircost-bench-")  # cold disk cache
 
     import numpy as np
@@ -43,6 +46,8 @@ def main() -> None:
         sub = load_submission(ROOT / folder)
         models[name] = sub.create(seed=0)
         models[name].fit(train, suite.labeled("val"))
+    # Cold means cold: the fits above wrote the train programs' features; measure on an empty cache.
+    os.environ["TIRCOST_CACHE_DIR"] = tempfile.mkdtemp(prefix="tircost-bench-cold-")
 
     def fresh() -> list[Program]:
         """New Program objects (empty memo), not registered with any suite unless copied from one."""

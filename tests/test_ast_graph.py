@@ -12,6 +12,7 @@ import pytest
 
 from tircost_bench.representations import ast_graph as ag
 from tircost_bench.representations import graph_store as gs
+from tircost_bench.representations import workers as W
 from tircost_bench.representations.program import Program
 
 
@@ -74,11 +75,11 @@ def test_cache_round_trip(mini_suite, cache: Path) -> None:  # type: ignore[no-u
 def test_process_pool_matches_serial(mini_suite, cache: Path) -> None:  # type: ignore[no-untyped-def]
     progs = mini_suite.programs_of("train")[:4]
     pooled = gs.build_graphs([fresh(p) for p in progs], workers=2, use_disk=False, min_parallel=1)
-    assert gs._workers is not None
-    pids, ticks = [proc.pid for proc in gs._workers.procs], gs._workers.ticks
+    assert W._pool is not None
+    pids, ticks = [proc.pid for proc in W._pool.procs], W._pool.ticks
     again = gs.build_graphs([fresh(p) for p in progs], workers=2, use_disk=False, min_parallel=1)
-    assert [proc.pid for proc in gs._workers.procs] == pids  # the started workers serve the next build
-    assert gs._workers.ticks == ticks + len(progs)  # every graph reached the progress bar
+    assert [proc.pid for proc in W._pool.procs] == pids  # the started workers serve the next build
+    assert W._pool.ticks == ticks + len(progs)  # every graph reached the progress bar
     serial = [ag.build_graph(fresh(p)) for p in progs]
     for a, b, c in zip(pooled, again, serial):
         assert a.vocab == b.vocab == c.vocab

@@ -6,10 +6,10 @@ from collections import Counter
 
 import pytest
 
+from tircost_bench.collect.pack import task_size_counts
 from tircost_bench.paths import PROJECT_ROOT
 from tircost_bench.suite.catalog import describe
 from tircost_bench.suite.loader import load_suite
-from tircost_bench.suite.pack import task_size_counts
 from tircost_bench.suite.splits import base_network
 
 SHIPPED = sorted(p.parent.name for p in (PROJECT_ROOT / "suites").glob("*/manifest.json"))

@@ -88,7 +88,7 @@ class _LatencyScale:
         self.level: Any = None
         self.slope = 1.0
         self.offset = 0.0
-        self._memo: dict[int, float] = {}  # workload structural hash -> level
+        self._memo: dict[str, float] = {}  # workload structural hash -> level
 
     def fit(self, workloads: dict[str, Workload], task_ids: np.ndarray, log_lat: np.ndarray,
             score: np.ndarray, params: dict[str, Any]) -> None:
@@ -109,10 +109,11 @@ class _LatencyScale:
         self.offset = float(score.mean())
 
     def _level(self, w: Workload) -> float:
-        import tvm_ffi
         import xgboost as xgb
 
-        key = int(tvm_ffi.structural_hash(w.mod))
+        # The structural hash MetaSchedule's JSONDatabase stores on the workload line (computed once per
+        # workload when it was recorded): hashing w.mod again per program was 75% of a warm predict.
+        key = str(w._line[0])
         if key not in self._memo:
             self._memo[key] = float(self.level.predict(xgb.DMatrix(aggregate([workload_features(w)])))[0])
         return self._memo[key]

@@ -1,4 +1,4 @@
-"""Collecting measurements and packing suites: `collect`, `presample`, `suite pack`."""
+"""Collecting measurements, packing and featurizing suites: `collect`, `presample`, `suite pack`, `suite featurize`."""
 
 from __future__ import annotations
 
@@ -84,9 +84,9 @@ def presample(
     typer.echo(json.dumps(asdict(summary)))
 
 def _pack(work: Path, suite: str, version: str, notes: str = "") -> None:
+    from tircost_bench.collect.pack import pack_suite
     from tircost_bench.collect.zoo import HELD_OUT_NETWORKS
     from tircost_bench.paths import suites_dir
-    from tircost_bench.suite.pack import pack_suite
 
     manifest = pack_suite(work, suites_dir() / suite, suite, version, list(HELD_OUT_NETWORKS), notes=notes)
     typer.echo(f"packed {suite}: {manifest.counts} sha256 {manifest.sha256[:16]}")
@@ -96,3 +96,40 @@ def suite_pack(suite: str, work_dir: Path | None = None, version: str = "1",
                notes: str = typer.Option("", help="Measurement conditions worth knowing, kept in the manifest.")) -> None:
     """Pack a (possibly partial) collection folder into suites/SUITE (tasks with 2+ measured programs)."""
     _pack(work_dir or Path("collect-work") / suite, suite, version, notes)
+
+
+@suite_app.command("featurize")
+def suite_featurize(
+    suite: str = typer.Argument(..., help="Suite name or folder."),
+    splits: str = typer.Option("train,val,test", help="Splits to featurize (comma-separated)."),
+    limit: int = typer.Option(0, help="At most this many programs (0: all), e.g. a slice to time a cluster."),
+    workers: int = typer.Option(0, help="Local worker processes (0: one per core)."),
+    dask: str | None = typer.Option(None, help="Featurize on Dask: a scheduler address (tcp://host:8786) or "
+                                    "local:N (a local cluster of N worker processes)."),
+) -> None:
+    """Compute PerStoreFeature of a suite's programs into the feature cache (once per program, any suite)."""
+    import time
+
+    from tircost_bench.representations import features as F
+    from tircost_bench.suite.loader import load_suite
+
+    s = load_suite(suite)
+    programs = [p for name in splits.split(",") for p in s.programs_of(name.strip())]
+    if limit:  # a slice spread over the tasks, not the first task's programs
+        programs = programs[:: max(1, len(programs) // limit)][:limit]
+    if dask:
+        from tircost_bench.representations.distributed import dask_client
+
+        with dask_client(dask) as client:
+            t0 = time.perf_counter()  # workers are up and have imported TVM (see dask_client)
+            F.per_store_features(programs, dask=client)
+            seconds = time.perf_counter() - t0
+    else:
+        from tircost_bench.representations import workers as W
+
+        W.pool(workers or W.default_workers())  # started (TVM imported) before the clock, as on the cluster
+        t0 = time.perf_counter()
+        F.per_store_features(programs, workers=workers or None, min_parallel=1)
+        seconds = time.perf_counter() - t0
+    typer.echo(json.dumps({"suite": s.name, "programs": len(programs), "seconds": round(seconds, 2),
+                           "programs_per_s": round(len(programs) / seconds, 1), "backend": dask or "pool"}))

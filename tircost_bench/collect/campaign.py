@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from tircost_bench.collect.collector import CollectConfig, Collector, CollectSummary, PresampleSummary
+from tircost_bench.collect.pack import COLLECT_FILE, TASKS_FILE
 from tircost_bench.collect.targets import describe_platform
 from tircost_bench.collect.task_store import WORKLOADS, TaskStore
 from tircost_bench.records import TaskInfo
-from tircost_bench.suite.pack import COLLECT_FILE, TASKS_FILE
 
 
 class CampaignError(RuntimeError):

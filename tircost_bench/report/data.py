@@ -15,8 +15,8 @@ import numpy as np
 
 from tircost_bench.metrics.ranking import NOISE_BAND
 from tircost_bench.records import FAILURE_KINDS, STATUS_OK, TaskInfo
+from tircost_bench.suite.files import SUITE_FILES
 from tircost_bench.suite.loader import Suite
-from tircost_bench.suite.pack import SUITE_FILES
 from tircost_bench.suite.splits import SPLITS, base_network
 
 # A global z-score puts this share of programs within |z| < Z_NEAR_ZERO (prior-art.md's defect).

@@ -17,15 +17,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from tqdm import tqdm
 
 from tircost_bench.paths import cache_dir
+from tircost_bench.progress import stage
 from tircost_bench.representations.program import Program, Workload
 
 N_FEATURES = 164
 MEMO_KEY = "per_store_feature"
 _CACHE_VERSION = "psf-v2"  # bump when the extractor settings or the file layout change
 PROGRESS_FROM = 200  # programs to featurize before a progress bar is worth showing (~10 s)
+MIN_PARALLEL = 256  # replays before the worker pool pays for starting (TVM import ~seconds per worker)
 
 _DISK: dict[str, dict[str, np.ndarray]] = {}  # shard -> content key -> features, as read from / written to disk
 
@@ -116,8 +117,15 @@ def _disk_table(shard: str) -> dict[str, np.ndarray]:
 # ----------------------------------------------------------------------------------------- public API
 
 
-def per_store_features(programs: Sequence[Program], num_threads: int = 2) -> list[np.ndarray]:
-    """(n_stores, 164) float32 per program; computed in bulk, one extractor call per task."""
+def per_store_features(programs: Sequence[Program], num_threads: int = 2, workers: int | None = None,
+                       min_parallel: int = MIN_PARALLEL, dask: Any = None) -> list[np.ndarray]:
+    """(n_stores, 164) float32 per program; computed in bulk, one extractor call per task. Programs that
+    need a trace replay go to the shared worker pool (`workers` processes, default all cores) when there
+    are at least `min_parallel` of them (WARM_MIN_PARALLEL once the pool runs), or all of them to the Dask
+    cluster of `dask` (a distributed.Client; see representations.distributed)."""
+    from tircost_bench.representations import workers as W
+
+    workers = W.default_workers() if workers is None else workers
     # A mutable box in the Program memo: lets us test "already computed?" through the public cached().
     boxes: list[list[Any]] = [p.cached(MEMO_KEY, lambda _: [None]) for p in programs]
     keys: dict[int, str] = {}  # suite programs only: search-time candidates (uid < 0) stay in memory
@@ -127,21 +135,39 @@ def per_store_features(programs: Sequence[Program], num_threads: int = 2) -> lis
             boxes[i][0] = _disk_table(key[:2]).get(key)
 
     todo = [i for i, b in enumerate(boxes) if b[0] is None]
+    replay = [i for i in todo if programs[i]._sch is None]  # a search candidate's live schedule stays here
+    threshold = min(min_parallel, W.WARM_MIN_PARALLEL) if W.ready(workers) else min_parallel
+    pooled = set(replay) if dask is not None or (workers > 1 and len(replay) >= threshold) else set()
     by_workload: dict[int, list[int]] = {}
     for i in todo:  # one extractor call per workload object (= task)
-        by_workload.setdefault(id(programs[i].workload), []).append(i)
+        if i not in pooled:
+            by_workload.setdefault(id(programs[i].workload), []).append(i)
     dirty: set[str] = set()
+
+    def done(i: int, f: np.ndarray) -> None:
+        boxes[i][0] = f
+        if i in keys:
+            _disk_table(keys[i][:2])[keys[i]] = f
+            dirty.add(keys[i][:2])
+
     # A bar for bulk featurization of suite programs, not for a search's every batch of candidates.
-    with tqdm(total=len(todo), desc="per-store features", unit="prog", dynamic_ncols=True,
-              disable=sum(i in keys for i in todo) < PROGRESS_FROM) as bar:
+    with stage("per-store features", total=len(todo), enabled=sum(i in keys for i in todo) >= PROGRESS_FROM) as bar:
+        if pooled:
+            order = sorted(pooled)
+            chosen = [programs[i] for i in order]
+            if dask is not None:
+                from tircost_bench.representations.distributed import featurize_on_dask
+
+                feats = featurize_on_dask(chosen, dask, bar)
+            else:
+                feats = W.run_in_workers("features", chosen, [""] * len(order), workers, bar)
+            for i, f in zip(order, feats):
+                done(i, f)
         for idx in by_workload.values():
             feats = _extract(programs[idx[0]].workload, [programs[i].measure_candidate() for i in idx], num_threads)
             for i, f in zip(idx, feats):
-                boxes[i][0] = f
-                if i in keys:
-                    _disk_table(keys[i][:2])[keys[i]] = f
-                    dirty.add(keys[i][:2])
-            bar.update(len(idx))
+                done(i, f)
+            bar.advance(len(idx))
     for shard in dirty:
         table = _disk_table(shard)
         table.update({k: f for k, f in _read(cache_file(shard)).items() if k not in table})  # other writers
@@ -149,10 +175,12 @@ def per_store_features(programs: Sequence[Program], num_threads: int = 2) -> lis
     return [b[0] for b in boxes]
 
 
-def warm_suite(suite: Any, splits: Sequence[str] = ("train", "val", "test")) -> int:
-    """Featurize every program of `suite` into its disk cache (e.g. once after a suite lands); returns count."""
+def warm_suite(suite: Any, splits: Sequence[str] = ("train", "val", "test"), workers: int | None = None,
+               dask: Any = None) -> int:
+    """Featurize every program of `suite` into its disk cache (e.g. once after a suite lands), on this
+    machine's worker pool or a Dask cluster (`dask`: a distributed.Client); returns the count."""
     programs = [p for s in splits for p in suite.programs_of(s)]
-    per_store_features(programs)
+    per_store_features(programs, workers=workers, dask=dask)
     return len(programs)
 
 

@@ -14,13 +14,25 @@ from typing import Any
 class Workload:
     """A task's workload, shared by all its programs; decoded from JSONDatabase's line on first use."""
 
-    __slots__ = ("_line", "_workload", "target_json", "task_id")
+    __slots__ = ("_fetch", "_line_json", "_workload", "target_json", "task_id")
 
-    def __init__(self, task_id: str, line: list[Any], target_json: dict[str, Any]) -> None:
+    def __init__(self, task_id: str, line: list[Any] | None, target_json: dict[str, Any],
+                 fetch: Any = None) -> None:
         self.task_id = task_id
-        self._line = line
+        self._line_json = line
+        self._fetch = fetch  # () -> line, for a workload read from the suite store on first use
         self._workload: Any = None
         self.target_json = target_json
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The line itself, not the store's reader: a pickled workload (to a worker process) stands alone.
+        return (Workload, (self.task_id, self._line, self.target_json))
+
+    @property
+    def _line(self) -> list[Any]:
+        if self._line_json is None:
+            self._line_json = self._fetch()
+        return self._line_json
 
     @property
     def ms_workload(self) -> Any:
@@ -39,17 +51,21 @@ class Workload:
 class Program:
     """One random program of a task: `uid` is stable within a suite (its record line)."""
 
-    __slots__ = ("_cache", "_mod", "_record", "_record_json", "_sch", "networks", "task_id", "uid", "workload")
+    __slots__ = ("_cache", "_mod", "_record", "_record_list", "_sch", "_source", "networks", "task_id", "uid",
+                 "workload")
 
     def __init__(self, uid: int, task_id: str, networks: tuple[str, ...], workload: Workload,
-                 record_json: list[Any]) -> None:
+                 record_json: list[Any] | None, source: Any = None) -> None:
         self.uid = uid
         self.task_id = task_id
         self.networks = networks
         self.workload = workload
-        rec = list(record_json)
-        rec[1] = None  # never carry the measured latency
-        self._record_json = rec
+        self._record_list: list[Any] | None = None
+        self._source = source  # a suite store (record_json(uid)): the record is parsed on first use
+        if record_json is not None:
+            rec = list(record_json)
+            rec[1] = None  # never carry the measured latency
+            self._record_list = rec
         self._record: Any = None
         self._mod: Any = None
         self._sch: Any = None  # a live Schedule of this trace, when the caller had one (search candidates)
@@ -57,6 +73,18 @@ class Program:
 
     def __repr__(self) -> str:
         return f"Program(uid={self.uid}, task_id={self.task_id!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The blanked record, not the suite store it is read from (memo and live schedules stay behind).
+        return (Program, (self.uid, self.task_id, self.networks, self.workload, self._record_json))
+
+    @property
+    def _record_json(self) -> list[Any]:
+        if self._record_list is None:
+            rec = self._source.record_json(self.uid)
+            rec[1] = None
+            self._record_list = rec
+        return self._record_list
 
     @property
     def args_info_json(self) -> list[Any]:

@@ -1,7 +1,7 @@
 """The test labels: an evaluator-only object, separate from what the loader offers submissions.
 
 `Suite` (programs of every split, labels of train and val) is what submission code may see;
-`TestLabels` is read from the suite's files when scoring, is never memoized in a module global, and
+`TestLabels` is read from the suite store when scoring, is never memoized in a module global, and
 never exists in a process that runs submission code (submissions run in a worker process).
 """
 
@@ -30,13 +30,10 @@ class TestLabels:
 
 
 def read_test_labels(suite: Suite) -> TestLabels:
-    """The test split's labels, in the order of `suite.programs_of("test")`. For the evaluator only."""
+    """The test split's labels, in the order of `suite.programs_of("test")`, read from the suite store's label
+    columns (only the test rows). For the evaluator only."""
     programs = suite.programs_of("test")
-    lat, se = [], []
-    for p in programs:
-        secs = np.asarray(suite.measurements[p.uid].run_secs, dtype=np.float64)
-        lat.append(secs.mean())
-        se.append(secs.std(ddof=1) / np.sqrt(secs.size) if secs.size > 1 else np.nan)
-    return TestLabels(np.array([p.uid for p in programs], dtype=np.int64),
-                      np.array([p.task_id for p in programs]),
-                      np.asarray(lat, dtype=np.float64), np.asarray(se, dtype=np.float64))
+    uids = np.array([p.uid for p in programs], dtype=np.int64)
+    latencies, std_errors = suite.latencies_of(uids)
+    return TestLabels(uids, np.array([p.task_id for p in programs]), np.array(latencies, dtype=np.float64),
+                      np.array(std_errors, dtype=np.float64))

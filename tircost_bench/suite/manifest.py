@@ -79,14 +79,18 @@ class Manifest:
         except (ValueError, TypeError, KeyError) as err:
             raise SuiteIntegrityError(f"{path} is not a valid manifest ({err})") from err
 
-    def verify(self, suite_dir: Path) -> None:
+    def file_digests(self, suite_dir: Path) -> dict[str, str | None]:
+        """The sha256 of each file the manifest lists, as found on disk (None: missing)."""
+        return {rel: sha256_file(Path(suite_dir) / rel) if (Path(suite_dir) / rel).exists() else None
+                for rel in sorted(self.files)}
+
+    def verify(self, suite_dir: Path, found: dict[str, str | None] | None = None) -> None:
         """Check every file against its recorded sha256; the error names each bad file and the fix."""
         problems = []
-        for rel, digest in sorted(self.files.items()):
-            path = Path(suite_dir) / rel
-            if not path.exists():
+        for rel, digest in (found or self.file_digests(suite_dir)).items():
+            if digest is None:
                 problems.append(f"{rel}: missing")
-            elif sha256_file(path) != digest:
+            elif digest != self.files[rel]:
                 problems.append(f"{rel}: sha256 differs from the manifest")
         if problems:
             raise SuiteIntegrityError(

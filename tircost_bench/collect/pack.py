@@ -14,18 +14,12 @@ from typing import Any
 
 from tircost_bench.collect.task_store import RECORDS, WORKLOADS, TaskStore
 from tircost_bench.records import TaskInfo
+from tircost_bench.suite.files import SUITE_FILES, split_file
 from tircost_bench.suite.manifest import Manifest, SplitCounts, sha256_file
 from tircost_bench.suite.splits import SPLITS, base_network, make_splits
 
 TASKS_FILE = "tasks.json"  # in the work folder: the extracted task table, written when collection starts
 COLLECT_FILE = "collect.json"  # in the work folder: target, platform and measure settings of the collection
-SUITE_FILES = {
-    "workloads": "database_workload.json.xz",
-    "records": "database_tuning_record.json.xz",
-    "measurements": "measurements.jsonl.xz",
-    "tasks": "tasks.json",
-    "sampling": "sampling.json",
-}
 FULL_TASK_PROGRAMS = 100  # TenSet's bar (and the h100 issue's): a task "has its programs" at 100 measured ones
 
 
@@ -80,7 +74,7 @@ def pack_suite(work_dir: Path, out_dir: Path, suite: str, version: str, held_out
         raise ValueError(f"{work_dir} holds no task with {min_programs}+ measured programs: nothing to pack")
     if out_dir.exists():
         shutil.rmtree(out_dir)
-    (out_dir / "splits").mkdir(parents=True)
+    split_file(out_dir, SPLITS[0]).parent.mkdir(parents=True)
     _xz_lines(out_dir / SUITE_FILES["workloads"], workloads)
     _xz_lines(out_dir / SUITE_FILES["records"], records)
     _xz_lines(out_dir / SUITE_FILES["measurements"], measurements)
@@ -89,7 +83,7 @@ def pack_suite(work_dir: Path, out_dir: Path, suite: str, version: str, held_out
 
     splits = make_splits(kept, held_out)
     for name in SPLITS:
-        (out_dir / "splits" / f"{name}.txt").write_text("".join(f"{t}\n" for t in splits[name]))
+        split_file(out_dir, name).write_text("".join(f"{t}\n" for t in splits[name]))
     networks: dict[str, dict[str, Any]] = {}
     for t in kept:
         for use in t.uses:
