@@ -55,11 +55,12 @@ class SeedResult:
     predict_seconds: float = 0.0
     checkpoint_used: bool = False
     trained: bool = False
+    checkpoint: dict[str, Any] = field(default_factory=dict)  # provenance.json of the checkpoint used
 
     def to_json(self) -> dict[str, Any]:
         return {"seed": self.seed, "report": self.report.to_json() if self.report else None,
                 "fit_seconds": self.fit_seconds, "predict_seconds": self.predict_seconds,
-                "checkpoint_used": self.checkpoint_used, "trained": self.trained}
+                "checkpoint_used": self.checkpoint_used, "trained": self.trained, "checkpoint": self.checkpoint}
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> SeedResult:
@@ -98,6 +99,8 @@ class EvaluationResult:
     retrain: bool = False
     status: str = STATUS_OK
     error: str = ""
+    isolation: str = ""  # "landlock" | "process" | "none": how submission code was confined
+    traceback: str = ""  # full traceback of a submission error
     created: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
     schema: int = RESULTS_SCHEMA
 

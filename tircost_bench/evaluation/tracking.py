@@ -171,8 +171,10 @@ def _log_artifacts(mlc: Any, run_id: str, result: EvaluationResult, suite: Suite
         result.save(out / "results.json")
         mlc.log_artifact(run_id, str(out / "results.json"))
         if kept:
-            labels = suite._test_labels()
-            uids = [p.uid for p in labels.programs]
+            from tircost_bench.suite.labels import read_test_labels
+
+            labels = read_test_labels(suite)
+            uids = labels.uids.tolist()
             _write_predictions(out / "predictions.csv", uids, labels.task_ids, labels.latencies, kept)
             mlc.log_artifact(run_id, str(out / "predictions.csv"))
             title = f"{result.submission.name} {result.submission.version} on {suite.name}, seed {kept[0].seed}"
@@ -182,11 +184,12 @@ def _log_artifacts(mlc: Any, run_id: str, result: EvaluationResult, suite: Suite
 
 def evaluate_tracked(submission: Submission | str | Path, suite: Suite | str | None = None, seeds: int = 3,
                      retrain: bool = False, progress: bool = True,
-                     time_limit_sec: float | None = None) -> tuple[EvaluationResult, str]:
+                     time_limit_sec: float | None = None, **isolation: Any) -> tuple[EvaluationResult, str]:
     """evaluate() inside an MLflow parent run; returns (result, parent run id).
 
     Any failure ends the parent run FAILED with the error as a tag and raises EvaluationError (its
-    `.result` is the failed result, its `.run_id` the run).
+    `.result` is the failed result, its `.run_id` the run). `isolation` (isolation=, memory_limit=) goes
+    to evaluate().
     """
     sub = submission if isinstance(submission, Submission) else load_submission(submission)
     st = suite if isinstance(suite, Suite) else load_suite(suite)
@@ -206,11 +209,12 @@ def evaluate_tracked(submission: Submission | str | Path, suite: Suite | str | N
         _log_dataset(mlc, run_id, st)
         try:
             result = evaluate(sub, st, seeds=seeds, retrain=retrain, progress=progress, keep=kept,
-                              time_limit_sec=time_limit_sec)
+                              time_limit_sec=time_limit_sec, **isolation)
         except EvaluationError as err:
             result = getattr(err, "result", None)
             raise
         mlc.set_tag(run_id, "git_commit", result.environment.git_commit)
+        mlc.set_tag(run_id, "isolation", result.isolation)
         _log_seeds(mlc, exp_id, run_id, result, tags)
         _log_metrics(mlc, run_id, aggregate_metrics(result.aggregate))
         _log_artifacts(mlc, run_id, result, st, kept)

@@ -22,6 +22,14 @@ class Workload:
         self._workload: Any = None
         self.target_json = target_json
 
+    def __getstate__(self) -> tuple[Any, ...]:
+        """Picklable without TVM objects (the submission worker receives programs by pipe)."""
+        return (self.task_id, self._line, self.target_json)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        self.task_id, self._line, self.target_json = state
+        self._workload = None
+
     @property
     def ms_workload(self) -> Any:
         if self._workload is None:
@@ -54,6 +62,15 @@ class Program:
         self._mod: Any = None
         self._sch: Any = None  # a live Schedule of this trace, when the caller had one (search candidates)
         self._cache: dict[str, Any] = {}
+
+    def __getstate__(self) -> tuple[Any, ...]:
+        """Identity and record only: caches and live schedules (TVM objects) stay behind."""
+        return (self.uid, self.task_id, self.networks, self.workload, self._record_json)
+
+    def __setstate__(self, state: tuple[Any, ...]) -> None:
+        self.uid, self.task_id, self.networks, self.workload, self._record_json = state
+        self._record = self._mod = self._sch = None
+        self._cache = {}
 
     def __repr__(self) -> str:
         return f"Program(uid={self.uid}, task_id={self.task_id!r})"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import json
 import lzma
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -134,13 +133,6 @@ class Suite:
 
     def programs_of(self, split: str) -> list[Program]:
         return [self.programs[i] for i in self._split_indices(split)]
-
-    def _test_labels(self) -> LabeledPrograms:
-        """For the evaluator only (submission code is refused through this audit event)."""
-        sys.audit("tircost_bench.test_labels", str(self.path))
-        idx = self._split_indices("test")
-        return LabeledPrograms([self.programs[i] for i in idx],
-                               np.array([self.measurements[i].latency for i in idx], dtype=np.float64))
 
     def failed_counts(self, split: str) -> dict[str, int]:
         tasks = set(self.split_tasks[split])

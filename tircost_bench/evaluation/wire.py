@@ -1,0 +1,86 @@
+"""The evaluator <-> worker protocol: length-prefixed frames over a pair of pipes.
+
+Requests (evaluator -> worker) are pickles: the worker trusts its parent. Replies (worker -> evaluator) are
+never unpickled: the worker runs untrusted code, and unpickling its bytes would run that code in the
+process that holds the test labels. A reply is a JSON header, plus (for predictions) raw float64 bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import struct
+from typing import Any
+
+import numpy as np
+
+_LEN = struct.Struct("!Q")
+MAX_REPLY_HEADER = 16 << 20  # a traceback fits in far less; more is garbage
+REPLY_KINDS = ("ok", "error")
+
+
+class ProtocolError(RuntimeError):
+    """The other side sent something that is not a frame of this protocol."""
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def read_exact(fd: int, n: int) -> bytes:
+    chunks, left = [], n
+    while left:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            raise EOFError(f"pipe closed with {left} of {n} bytes unread")
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def send_frame(fd: int, payload: bytes) -> None:
+    _write_all(fd, _LEN.pack(len(payload)) + payload)
+
+
+def read_length(fd: int) -> int:
+    return int(_LEN.unpack(read_exact(fd, _LEN.size))[0])
+
+
+def send_request(fd: int, op: str, *args: Any) -> None:
+    send_frame(fd, pickle.dumps((op, args), protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def recv_request(fd: int) -> tuple[str, tuple[Any, ...]]:
+    op, args = pickle.loads(read_exact(fd, read_length(fd)))
+    return op, args
+
+
+def send_reply(fd: int, kind: str, array: np.ndarray | None = None, **fields: Any) -> None:
+    """kind "ok" (optional float64 `array`) or "error" (fields: type, message, traceback)."""
+    blob = b"" if array is None else np.ascontiguousarray(array, dtype=np.float64).tobytes()
+    header = json.dumps({"kind": kind, "array_bytes": len(blob) if array is not None else -1, **fields})
+    send_frame(fd, header.encode())
+    if array is not None:
+        send_frame(fd, blob)
+
+
+def parse_header(raw: bytes) -> dict[str, Any]:
+    """A reply header, checked: JSON object with a known kind; ProtocolError otherwise."""
+    try:
+        header = json.loads(raw.decode())
+    except (UnicodeDecodeError, ValueError) as err:
+        raise ProtocolError(f"reply is not a JSON header ({err}): {raw[:60]!r}") from None
+    if not isinstance(header, dict) or header.get("kind") not in REPLY_KINDS:
+        raise ProtocolError(f"unknown protocol message {raw[:120]!r}")
+    if not isinstance(header.get("array_bytes", -1), int):
+        raise ProtocolError("reply header's array_bytes is not an integer")
+    return header
+
+
+def decode_array(blob: bytes) -> np.ndarray:
+    if len(blob) % 8:
+        raise ProtocolError(f"prediction payload of {len(blob)} bytes is not a float64 array")
+    return np.frombuffer(blob, dtype=np.float64).copy()
