@@ -3,7 +3,7 @@ command group (imports inside the commands are lazy, so `--help` stays fast)."""
 
 from __future__ import annotations
 
-from tircost_bench.cli import authoring, collect, evaluate, leaderboard, search, suite  # noqa: F401 - registers
+from tircost_bench.cli import authoring, collect, evaluate, leaderboard, search, suite, train  # noqa: F401 - registers
 from tircost_bench.cli.app import app
 
 __all__ = ["app", "main"]

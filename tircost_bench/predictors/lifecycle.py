@@ -47,7 +47,7 @@ def load_or_fit(host: Any, submission: Submission, suite: Any, seed: int, retrai
         if not ckpt.is_dir():
             raise CheckpointError(f"{who}: checkpoint folder {ckpt} named in submission.json does not exist. "
                                   + retrain_fix(submission, suite, seed))
-        record = provenance.check(ckpt, suite, seed, retrain_fix(submission, suite, seed))
+        record = provenance.check(ckpt, suite, retrain_fix(submission, suite, seed))
         with stage(f"{who}: load checkpoint"):
             host.load(seed, ckpt)
         return Prepared(trainable=True, checkpoint=record)

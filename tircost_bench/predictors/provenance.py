@@ -68,7 +68,7 @@ def write(folder: Path, record: dict[str, Any]) -> Path:
     return path
 
 
-def check(folder: Path, suite: Any, seed: int, fix: str) -> dict[str, Any]:
+def check(folder: Path, suite: Any, fix: str) -> dict[str, Any]:
     """provenance.json of checkpoint `folder`, verified against `suite`; CheckpointError (ending in `fix`)."""
     path = Path(folder) / PROVENANCE
     if not path.exists():
@@ -88,7 +88,19 @@ def check(folder: Path, suite: Any, seed: int, fix: str) -> dict[str, Any]:
     if leaked:
         raise CheckpointError(f"checkpoint {folder} was trained on {len(leaked)} test task(s) of {suite.name} "
                               f"(first {leaked[0]}): it cannot be scored. {fix}")
-    if record.get("seed") != seed:
-        raise CheckpointError(f"checkpoint {folder} records seed {record.get('seed')}, registered as seed {seed}. "
-                              f"{fix}")
     return record
+
+
+def reconstruct(submission: Any, suite: Any) -> list[Path]:
+    """Write provenance.json ("reconstructed": true) for each checkpoint of `suite` registered in
+    submission.json that has none: task ids from the suite's split files, code_sha256 of the current code,
+    the training command from submission.json, wall time and hardware unknown."""
+    code = code_sha256(submission.folder)
+    n_programs = {s: len(suite.programs_of(s)) for s in ("train", "val")}
+    written = []
+    for seed, rel in sorted(submission.meta.checkpoints.get(suite.sha256, {}).items()):
+        folder = submission.folder / rel
+        if folder.is_dir() and not (folder / PROVENANCE).exists():
+            written.append(write(folder, build(suite, int(seed), submission.meta.training_command, code,
+                                               n_programs, None, None, reconstructed=True)))
+    return written
