@@ -7,6 +7,7 @@ full traceback) when the submission fails, hangs, dies or breaks the protocol.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import select
@@ -120,7 +121,7 @@ class WorkerHost:
                 "confine_py": str(Path(confine.__file__).resolve()), "memory_limit": self.memory_limit,
                 "landlock": self.isolation == "landlock", "read": read_paths(self.submission),
                 "write": self.writable, "devices": ["/dev"], "fd_in": to_worker, "fd_out": from_worker,
-                "submission": str(self.submission.folder)}
+                "submission": str(self.submission.folder), "meta": dataclasses.asdict(self.submission.meta)}
         env = {**os.environ, "TMPDIR": str(self.scratch), "MPLCONFIGDIR": str(self.scratch / "mpl"),
                "TRITON_CACHE_DIR": str(self.scratch / "triton"), "PYTHONDONTWRITEBYTECODE": "1"}
         from tircost_bench.evaluation.worker import BOOTSTRAP
@@ -195,6 +196,7 @@ class WorkerHost:
 
     def _describe(self, what: str, header: dict[str, Any]) -> str:
         kind, message = str(header.get("type", "Error")), str(header.get("message", ""))
+        message = " | ".join(x.strip() for x in message.splitlines() if x.strip())[:600]  # the cause in one line
         line = f"{self.who}: {what} raised {kind}: {message}"
         if kind == "InvalidPredictionsError":
             line = f"{self.who}: predict returned values not convertible to float64 ({message})"

@@ -18,7 +18,7 @@ import numpy as np
 
 from tircost_bench.evaluation import wire
 from tircost_bench.predictors.interface import Predictor
-from tircost_bench.predictors.submission import load_submission
+from tircost_bench.predictors.submission import Submission, SubmissionMeta
 
 # The bootstrap run as `python -c` (see host.py): confine first, from a standard-library-only file loaded by
 # path, then import the harness. argv[1] is the JSON plan written by the evaluator.
@@ -34,13 +34,13 @@ if plan["memory_limit"]:
 if plan["landlock"]:
     confine.restrict(plan["read"], plan["write"], plan["devices"])
 from tircost_bench.evaluation.worker import serve
-serve(plan["fd_in"], plan["fd_out"], plan["submission"])
+serve(plan["fd_in"], plan["fd_out"], plan["submission"], plan["meta"])
 """
 
 
 class _Session:
-    def __init__(self, folder: str) -> None:
-        self.submission = load_submission(Path(folder))
+    def __init__(self, folder: str, meta: dict[str, Any]) -> None:
+        self.submission = Submission(Path(folder), SubmissionMeta(**meta))
         self.predictors: dict[int, Predictor] = {}
 
     def create(self, seed: int) -> dict[str, Any]:
@@ -75,7 +75,7 @@ class _NotFloats(TypeError):
 OPS = ("create", "fit", "load", "save", "predict", "update")
 
 
-def serve(fd_in: int, fd_out: int, folder: str) -> None:
+def serve(fd_in: int, fd_out: int, folder: str, meta: dict[str, Any]) -> None:
     """Answer requests until "exit" or end of input. Every exception of submission code is a reply."""
     session: _Session | None = None
     while True:
@@ -90,7 +90,7 @@ def serve(fd_in: int, fd_out: int, folder: str) -> None:
             if op not in OPS:
                 raise wire.ProtocolError(f"unknown request {op!r}")
             if session is None:
-                session = _Session(folder)
+                session = _Session(folder, meta)
             value = getattr(session, op)(*args)
             if isinstance(value, np.ndarray):
                 wire.send_reply(fd_out, "ok", value.reshape(-1), shape=list(value.shape))
