@@ -110,6 +110,7 @@ class WorkerHost:
         self.memory_limit = default_memory_limit() if memory_limit is None else memory_limit
         self.scratch = Path(tempfile.mkdtemp(prefix="tircost-worker-"))
         self.writable = [str(self.scratch), *cache_paths(), *(str(p) for p in writable)]
+        self._sent: dict[int, list[Any]] = {}  # program lists the worker holds, by id
         for p in writable:
             Path(p).mkdir(parents=True, exist_ok=True)
         self._start()
@@ -169,11 +170,10 @@ class WorkerHost:
     def call(self, what: str, op: str, *args: Any, array_size: int = 0) -> tuple[dict[str, Any], np.ndarray | None]:
         if self.proc.poll() is not None:
             raise SubmissionCallError(f"{self.who}: {what}: the worker is no longer running")
-        import pickle
-
+        request = wire.dumps_request(op, *args)
         deadline = time.monotonic() + self.time_limit if self.time_limit else None
         try:
-            self._send(pickle.dumps((op, args), protocol=pickle.HIGHEST_PROTOCOL), deadline)
+            self._send(request, deadline)
             header = wire.parse_header(self._frame(deadline, wire.MAX_REPLY_HEADER))
             array = None
             if header["array_bytes"] >= 0:
@@ -241,7 +241,14 @@ class WorkerHost:
         self.call("update", "update", seed, programs, latencies)
 
     def predict(self, seed: int, programs: list[Any]) -> Any:
-        header, array = self.call("predict", "predict", seed, programs, array_size=len(programs))
+        """The same list object is sent once and kept by the worker: later seeds predict on the programs it
+        already holds, with their in-memory caches (features, graphs) warm."""
+        key = id(programs)
+        first = self._sent.get(key) is not programs
+        if first:
+            self._sent[key] = programs  # held, so that the id stays this list's
+        header, array = self.call("predict", "predict", seed, key, programs if first else None,
+                                  array_size=len(programs))
         shape = header.get("shape")
         if array is None or not isinstance(shape, list) or int(np.prod(shape)) != array.size:
             self.kill()
@@ -260,7 +267,7 @@ class WorkerHost:
     def close(self) -> None:
         if self.proc.poll() is None:
             try:
-                self._send(wire.pickle.dumps(("exit", ())), time.monotonic() + 5)
+                self._send(wire.dumps_request("exit"), time.monotonic() + 5)
                 self.proc.wait(timeout=10)
             except (OSError, TimeoutError, subprocess.TimeoutExpired):
                 pass

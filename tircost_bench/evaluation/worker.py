@@ -42,6 +42,7 @@ class _Session:
     def __init__(self, folder: str, meta: dict[str, Any]) -> None:
         self.submission = Submission(Path(folder), SubmissionMeta(**meta))
         self.predictors: dict[int, Predictor] = {}
+        self.program_lists: dict[int, list[Any]] = {}  # test programs kept across seeds (warm caches)
 
     def create(self, seed: int) -> dict[str, Any]:
         self.predictors[seed] = self.submission.create(seed)
@@ -57,8 +58,10 @@ class _Session:
         Path(directory).mkdir(parents=True, exist_ok=True)
         self.predictors[seed].save(Path(directory))
 
-    def predict(self, seed: int, programs: list[Any]) -> np.ndarray:
-        raw = self.predictors[seed].predict(programs)
+    def predict(self, seed: int, key: int, programs: list[Any] | None) -> np.ndarray:
+        if programs is not None:
+            self.program_lists[key] = programs
+        raw = self.predictors[seed].predict(self.program_lists[key])
         try:
             return np.asarray(raw, dtype=np.float64)
         except (TypeError, ValueError) as err:
