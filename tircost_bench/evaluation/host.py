@@ -94,6 +94,14 @@ def check_submission_folder(submission: Submission, label_files: list[Path]) -> 
                                       "remove it (submissions train on the train/val labels given to fit)")
 
 
+def _stderr_fd() -> int:
+    """The worker's prints go to our stderr (its bars too): stdout may carry a command's output."""
+    try:
+        return sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # a captured stream (pytest, CliRunner): the real fd 2
+        return 2
+
+
 class WorkerHost:
     """A fresh, confined interpreter running the submission; one per evaluation (caches stay warm)."""
 
@@ -129,7 +137,7 @@ class WorkerHost:
 
         self.proc = subprocess.Popen(  # a new interpreter: nothing of this process's memory comes along
             [sys.executable, "-c", BOOTSTRAP, json.dumps(plan)], pass_fds=(to_worker, from_worker),
-            stdin=subprocess.DEVNULL, stdout=sys.stderr.fileno(), cwd=self.scratch, env=env,
+            stdin=subprocess.DEVNULL, stdout=_stderr_fd(), cwd=self.scratch, env=env,
             start_new_session=True)
         os.close(to_worker)
         os.close(from_worker)
