@@ -118,7 +118,10 @@ def _add_path(libc: ctypes.CDLL, ruleset: int, path: str, rights: int) -> None:
 
 def limit_memory(max_bytes: int) -> None:
     """Cap the heap and private writable mappings (RLIMIT_DATA: unlike RLIMIT_AS it leaves address-space
-    reservations alone, which CUDA and allocators make in bulk). An allocation past it fails (MemoryError)."""
+    reservations alone, which CUDA and allocators make in bulk). An allocation past it fails (MemoryError).
+    Linux only: macOS accepts RLIMIT_DATA but does not enforce it."""
+    if not sys.platform.startswith("linux"):
+        return
     _soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
     cap = max_bytes if hard == resource.RLIM_INFINITY else min(max_bytes, hard)
     resource.setrlimit(resource.RLIMIT_DATA, (cap, hard))

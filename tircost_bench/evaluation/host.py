@@ -345,6 +345,6 @@ def open_host(submission: Submission, who: str, isolation: str = "auto", time_li
               memory_limit: int | None = None, writable: tuple[Path, ...] = ()) -> WorkerHost | InProcessHost:
     if isolation not in ISOLATION_LEVELS:
         raise ValueError(f"isolation must be one of {', '.join(ISOLATION_LEVELS)}, not {isolation!r}")
-    if isolation == "none":
+    if isolation == "none" or (isolation == "auto" and sys.platform == "win32"):  # no pass_fds/select on pipes
         return InProcessHost(submission, who)
     return WorkerHost(submission, who, time_limit_sec, memory_limit, isolation, writable)
