@@ -153,10 +153,9 @@ def evaluate(submission: Submission | str | Path, suite: Suite | str | None = No
                                failed_programs=dict(sorted(st.failed_counts("test").items())),
                                skipped_records=len(st.skipped))
         who = f"{sub.name} {sub.meta.version}"
-        retrain_dir = (sub.folder / "checkpoints" / st.name,) if retrain else ()
         try:
             check_submission_folder(sub, [st.path / name for name in LABEL_FILES])
-            host = open_host(sub, who, isolation, time_limit_sec, memory_limit, writable=retrain_dir)
+            host = open_host(sub, who, isolation, time_limit_sec, memory_limit)  # --retrain fits, never saves
         except SubmissionCallError as err:
             raise EvaluationError(str(err)) from err
         result.isolation = host.isolation

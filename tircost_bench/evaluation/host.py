@@ -117,7 +117,8 @@ class WorkerHost:
         self.submission, self.who, self.time_limit = submission, who, time_limit_sec
         self.memory_limit = default_memory_limit() if memory_limit is None else memory_limit
         self.scratch = Path(tempfile.mkdtemp(prefix="tircost-worker-"))
-        self.writable = [str(self.scratch), *cache_paths(), *(str(p) for p in writable)]
+        # /dev/shm: POSIX semaphores and shared memory of multiprocessing pools the submission may start
+        self.writable = [str(self.scratch), *cache_paths(), "/dev/shm", *(str(p) for p in writable)]
         self._sent: dict[int, list[Any]] = {}  # program lists the worker holds, by id
         for p in writable:
             Path(p).mkdir(parents=True, exist_ok=True)
