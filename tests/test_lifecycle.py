@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from tircost_bench.cli import app
 from tircost_bench.evaluation import EvaluationError, evaluate
-from tircost_bench.predictors import provenance
+from tircost_bench.predictors import lifecycle, provenance
 from tircost_bench.predictors.submission import load_submission
 
 MODEL = '''
@@ -70,6 +70,10 @@ def test_train_registers_checkpoints_with_provenance(trainable, small_suite):
     assert [s.checkpoint == json.loads((trainable / f"checkpoints/tiny/seed{s.seed}/provenance.json").read_text())
             for s in result.seeds] == [True, True]
     assert not any(s.trained for s in result.seeds) and result.isolation in ("landlock", "process")
+
+    predictor, prepared = lifecycle.in_process_predictor(load_submission(trainable), small_suite, 1)
+    assert prepared.checkpoint == result.seeds[1].checkpoint and not prepared.trained  # search's path
+    assert predictor.table
 
     retrained = evaluate(trainable, small_suite, seeds=1, progress=False, retrain=True)
     assert retrained.retrain and retrained.seeds[0].trained and retrained.seeds[0].checkpoint == {}

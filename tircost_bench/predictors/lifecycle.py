@@ -97,11 +97,13 @@ def register(submission: Submission, suite_sha256: str, seed: int, folder: Path)
     submission.meta = meta
 
 
-def in_process_predictor(submission: Submission, suite: Any, seed: int, retrain: bool = False) -> Any:
-    """A live Predictor in this process (search: TVM calls it as a cost model), through the same
-    load-or-fit as evaluate. The caller must not hold test labels."""
+def in_process_predictor(submission: Submission, suite: Any, seed: int,
+                         retrain: bool = False) -> tuple[Any, Prepared]:
+    """A live Predictor in this process (search: TVM calls it as a cost model) and how it got its state,
+    through the same load-or-fit as evaluate (provenance checked). The caller must not hold test labels.
+    Raises CheckpointError or evaluation.host.SubmissionCallError."""
     from tircost_bench.evaluation.host import InProcessHost
 
     host = InProcessHost(submission, f"{submission.name} {submission.meta.version} (seed {seed})")
-    load_or_fit(host, submission, suite, seed, retrain, host.who)
-    return host.predictors[seed]
+    prepared = load_or_fit(host, submission, suite, seed, retrain, host.who)
+    return host.predictors[seed], prepared
