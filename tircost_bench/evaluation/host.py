@@ -28,6 +28,7 @@ from tircost_bench.paths import PACKAGE_DIR, PROJECT_ROOT, cache_dir, suites_dir
 from tircost_bench.predictors.submission import Submission
 
 ISOLATION_LEVELS = ("auto", "landlock", "process", "none")
+STARTUP_LIMIT_SEC = 300.0  # a cold interpreter importing numpy on a loaded machine
 SYSTEM_READ = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc", "/opt", "/proc", "/sys")
 
 
@@ -122,7 +123,11 @@ class WorkerHost:
         self._sent: dict[int, list[Any]] = {}  # program lists the worker holds, by id
         for p in writable:
             Path(p).mkdir(parents=True, exist_ok=True)
-        self._start()
+        try:
+            self._start()
+        except BaseException:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            raise
 
     def _start(self) -> None:
         to_worker, self._in = os.pipe()  # the worker reads requests from to_worker
@@ -142,6 +147,15 @@ class WorkerHost:
             start_new_session=True)
         os.close(to_worker)
         os.close(from_worker)
+        try:  # the interpreter's start is not the submission's time: it gets its own, generous limit
+            ready = wire.parse_header(self._frame(time.monotonic() + STARTUP_LIMIT_SEC, 4096))
+        except (TimeoutError, EOFError, wire.ProtocolError) as err:
+            self.kill()
+            raise SubmissionCallError(f"{self.who}: the submission worker did not start ({type(err).__name__}: "
+                                      f"{err}; {self._exit_reason()})", kind="crash") from None
+        if ready.get("value") != "ready":
+            self.kill()
+            raise SubmissionCallError(f"{self.who}: the submission worker did not start: {ready}", kind="crash")
 
     # --- the protocol, with a deadline on every byte -----------------------------------------------------
 

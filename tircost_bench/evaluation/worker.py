@@ -81,6 +81,7 @@ OPS = ("create", "fit", "load", "save", "predict", "update")
 def serve(fd_in: int, fd_out: int, folder: str, meta: dict[str, Any]) -> None:
     """Answer requests until "exit" or end of input. Every exception of submission code is a reply."""
     session: _Session | None = None
+    wire.send_reply(fd_out, "ok", value="ready")  # started and confined: calls are timed from here on
     while True:
         try:
             op, args = wire.recv_request(fd_in)
