@@ -52,6 +52,10 @@ def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
+def _is_checkout(path: str) -> bool:
+    return os.path.exists(os.path.join(path, ".git")) or os.path.isdir(os.path.join(path, "suites"))
+
+
 def read_paths(submission: Submission) -> list[str]:
     """What the worker may read: the Python environment, the harness package, the submission, system files.
     A sys.path entry that holds the project root (suites, .git) is left out: the package folder is granted."""
@@ -60,9 +64,9 @@ def read_paths(submission: Submission) -> list[str]:
     found |= {p for p in sys.path if p and os.path.isdir(p)}
     out = []
     for p in sorted({os.path.realpath(x) for x in found}):
-        if p != str(PACKAGE_DIR.resolve()) and p != str(submission.folder) and any(
-                _inside(f, Path(p)) for f in forbidden):
-            continue  # an ancestor of the suites: granting it would grant them
+        if p != str(PACKAGE_DIR.resolve()) and p != str(submission.folder) and (
+                any(_inside(f, Path(p)) for f in forbidden) or _is_checkout(p)):
+            continue  # an ancestor of the suites, or a checkout (an editable install's): it would grant them
         out.append(p)
     return [*out, *SYSTEM_READ]
 
