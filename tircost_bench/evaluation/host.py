@@ -256,7 +256,8 @@ class WorkerHost:
         return value["trainable"]
 
     def fit(self, seed: int, train: Any, val: Any) -> None:
-        self.call("fit", "fit", seed, train, val)
+        self.call("fit", "fit", seed, wire.pack_programs(train.programs), train.latencies,
+                  wire.pack_programs(val.programs), val.latencies)
 
     def load(self, seed: int, directory: Path) -> None:
         self.call("load", "load", seed, str(directory))
@@ -265,7 +266,7 @@ class WorkerHost:
         self.call("save", "save", seed, str(directory))
 
     def update(self, seed: int, programs: list[Any], latencies: np.ndarray) -> None:
-        self.call("update", "update", seed, programs, latencies)
+        self.call("update", "update", seed, wire.pack_programs(programs), np.asarray(latencies))
 
     def predict(self, seed: int, programs: list[Any]) -> Any:
         """The same list object is sent once and kept by the worker: later seeds predict on the programs it
@@ -274,7 +275,7 @@ class WorkerHost:
         first = self._sent.get(key) is not programs
         if first:
             self._sent[key] = programs  # held, so that the id stays this list's
-        header, array = self.call("predict", "predict", seed, key, programs if first else None,
+        header, array = self.call("predict", "predict", seed, key, wire.pack_programs(programs) if first else None,
                                   array_size=len(programs))
         shape = header.get("shape")
         if array is None or not isinstance(shape, list) or int(np.prod(shape)) != array.size:

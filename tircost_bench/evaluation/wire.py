@@ -8,12 +8,14 @@ process that holds the test labels. A reply is a JSON header, plus (for predicti
 from __future__ import annotations
 
 import gc
+import io
 import json
 import os
 import pickle
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -52,9 +54,51 @@ def read_length(fd: int) -> int:
     return int(_LEN.unpack(read_exact(fd, _LEN.size))[0])
 
 
+@dataclass
+class PackedPrograms:
+    """Programs as plain rows + their distinct workloads: a request made of trees only, which the pickler
+    can write without its memo (`fast`): 10x quicker for h100's 9,942 test programs (0.24 s, was 2.3 s)."""
+
+    workloads: list[tuple[str, Any, Any]]  # (task_id, workload line, target json)
+    rows: list[tuple[int, str, tuple[str, ...], int, Any]]  # (uid, task_id, networks, workload index, record)
+
+
+def pack_programs(programs: Sequence[Any]) -> PackedPrograms:
+    index: dict[int, int] = {}
+    workloads, rows = [], []
+    for p in programs:
+        w = index.get(id(p.workload))
+        if w is None:
+            w = index[id(p.workload)] = len(workloads)
+            workloads.append(p.workload.__getstate__())
+        rows.append((p.uid, p.task_id, p.networks, w, p._record_json))
+    return PackedPrograms(workloads, rows)
+
+
+def unpack_programs(packed: PackedPrograms) -> list[Any]:
+    from tircost_bench.representations.program import Program, Workload
+
+    workloads = []
+    for state in packed.workloads:
+        w = Workload.__new__(Workload)
+        w.__setstate__(state)
+        workloads.append(w)
+    programs = []
+    for uid, task_id, networks, w, record in packed.rows:
+        p = Program.__new__(Program)
+        p.__setstate__((uid, task_id, networks, workloads[w], record))
+        programs.append(p)
+    return programs
+
+
 def dumps_request(op: str, *args: Any) -> bytes:
+    """A request; its arguments must hold no shared or cyclic objects (pack programs first)."""
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True  # no memo: the arguments are trees
     with _gc_paused():
-        return pickle.dumps((op, args), protocol=pickle.HIGHEST_PROTOCOL)
+        pickler.dump((op, args))
+    return out.getvalue()
 
 
 def recv_request(fd: int) -> tuple[str, tuple[Any, ...]]:

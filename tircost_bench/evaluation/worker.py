@@ -19,6 +19,7 @@ import numpy as np
 from tircost_bench.evaluation import wire
 from tircost_bench.predictors.interface import Predictor
 from tircost_bench.predictors.submission import Submission, SubmissionMeta
+from tircost_bench.suite.loader import LabeledPrograms
 
 # The bootstrap run as `python -c` (see host.py): confine first, from a standard-library-only file loaded by
 # path, then import the harness. argv[1] is the JSON plan written by the evaluator.
@@ -48,8 +49,10 @@ class _Session:
         self.predictors[seed] = self.submission.create(seed)
         return {"trainable": bool(self.predictors[seed].trainable)}
 
-    def fit(self, seed: int, train: Any, val: Any) -> None:
-        self.predictors[seed].fit(train, val)
+    def fit(self, seed: int, train: wire.PackedPrograms, train_y: np.ndarray, val: wire.PackedPrograms,
+            val_y: np.ndarray) -> None:
+        self.predictors[seed].fit(LabeledPrograms(wire.unpack_programs(train), train_y),
+                                  LabeledPrograms(wire.unpack_programs(val), val_y))
 
     def load(self, seed: int, directory: str) -> None:
         self.predictors[seed].load(Path(directory))
@@ -58,17 +61,17 @@ class _Session:
         Path(directory).mkdir(parents=True, exist_ok=True)
         self.predictors[seed].save(Path(directory))
 
-    def predict(self, seed: int, key: int, programs: list[Any] | None) -> np.ndarray:
+    def predict(self, seed: int, key: int, programs: wire.PackedPrograms | None) -> np.ndarray:
         if programs is not None:
-            self.program_lists[key] = programs
+            self.program_lists[key] = wire.unpack_programs(programs)
         raw = self.predictors[seed].predict(self.program_lists[key])
         try:
             return np.asarray(raw, dtype=np.float64)
         except (TypeError, ValueError) as err:
             raise _NotFloats(str(err)) from None
 
-    def update(self, seed: int, programs: list[Any], latencies: np.ndarray) -> None:
-        self.predictors[seed].update(programs, latencies)
+    def update(self, seed: int, programs: wire.PackedPrograms, latencies: np.ndarray) -> None:
+        self.predictors[seed].update(wire.unpack_programs(programs), latencies)
 
 
 class _NotFloats(TypeError):
