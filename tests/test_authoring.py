@@ -46,7 +46,7 @@ def test_new_validate_evaluate_publish(small_suite, mlflow_store, tmp_path):
     code, out = cli("new", "ridge_demo", "--dir", tmp_path / "subs")
     folder = tmp_path / "subs" / "ridge_demo"
     assert code == 0, out
-    for rel in ("submission.json", "model.py", "train.py", "README.md", "tests/test_regression.py"):
+    for rel in ("submission.json", "model.py", "README.md", "tests/test_regression.py"):
         assert (folder / rel).is_file(), rel
 
     # A fresh scaffold works but its placeholders are flagged: exactly the two metadata lines fail.

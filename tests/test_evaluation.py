@@ -20,6 +20,7 @@ from tircost_bench.evaluation import (
 )
 from tircost_bench.evaluation.tracking import dataset_digest, evaluate_tracked, experiment_name
 from tircost_bench.metrics import METRICS
+from tircost_bench.suite.labels import read_test_labels
 
 GOLDEN = Path(__file__).parent / "data" / "results_v1.json"
 
@@ -43,7 +44,7 @@ def test_random_end_to_end(small_suite, mlflow_store, tmp_path):
     assert {"tvm", "torch", "xgboost", "numpy", "mlflow", "python"} <= set(loaded.environment.packages)
     assert loaded.counts.test_tasks == 2
     assert loaded.counts.failed_programs == {"runtime_error": 1}
-    assert loaded.counts.test_programs == len(small_suite._test_labels())
+    assert loaded.counts.test_programs == len(read_test_labels(small_suite))
     assert [s.seed for s in loaded.seeds] == [0, 1] and not any(s.checkpoint_used for s in loaded.seeds)
     pairwise = [s.report.overall["pairwise_accuracy"] for s in loaded.seeds]
     stat = loaded.stat("pairwise_accuracy")
@@ -113,7 +114,7 @@ def test_roofline_seeds_and_schedules(small_suite):
     result = evaluate(BASELINES / "roofline", small_suite, seeds=2, progress=False, keep=keep)
     assert result.stat("pairwise_accuracy").std == 0.0
     assert all(not s.trained for s in result.seeds)
-    labels = small_suite._test_labels()
+    labels = read_test_labels(small_suite)
     first = labels.task_ids == labels.task_ids[0]
     assert len(set(keep[0].predicted[first].tolist())) > 1
 

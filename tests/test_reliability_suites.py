@@ -12,6 +12,7 @@ import pytest
 from conftest import BASELINES
 
 from tircost_bench.evaluation import evaluate
+from tircost_bench.suite.labels import read_test_labels
 from tircost_bench.suite.loader import Suite
 from tircost_bench.suite.manifest import Manifest, SuiteIntegrityError, sha256_file
 
@@ -130,9 +131,9 @@ def test_bad_records_are_skipped_and_counted(small_suite, tmp_path):
     text = "\n".join(suite.skipped)
     assert f"record {a}:" in text and f"record {b}:" in text and f"record {c}:" in text
     assert f"measurement {d}:" in text
-    assert len(suite._test_labels()) == len(small_suite._test_labels()) - 4
+    assert len(read_test_labels(suite)) == len(read_test_labels(small_suite)) - 4
 
     result = evaluate(BASELINES / "random", suite, seeds=1, progress=False)
     assert result.status == "ok"
     assert result.counts.skipped_records == 4
-    assert result.counts.test_programs == len(small_suite._test_labels()) - 4
+    assert result.counts.test_programs == len(read_test_labels(small_suite)) - 4

@@ -47,13 +47,14 @@ def metadata(name: str) -> dict[str, object]:
         "entry_point": f"model:{class_name(name)}",
         "parameters": {"representation": "trace", "alphas": [0.1, 1.0, 10.0]},
         "checkpoints": {},
-        "training_command": f"python submissions/{name}/train.py --suite SUITE --seeds 5",
+        "training_command": f"tircost-bench train submissions/{name} --suite SUITE --seeds 0 1 2 3 4",
         "url": "",
     }
 
 
 def new_submission(name: str, root: Path | str = "submissions") -> Path:
-    """Write root/name/{submission.json, model.py, train.py, README.md, tests/test_regression.py}."""
+    """Write root/name/{submission.json, model.py, README.md, tests/test_regression.py}; checkpoints come
+    from `tircost-bench train`."""
     problem = check_name(name)
     if problem:
         raise ScaffoldError(problem)
@@ -69,7 +70,6 @@ def new_submission(name: str, root: Path | str = "submissions") -> Path:
     files = {
         METADATA: json.dumps(metadata(name), indent=2) + "\n",
         "model.py": Template(templates.MODEL_PY).substitute(values),
-        "train.py": Template(templates.TRAIN_PY).substitute(values),
         "README.md": Template(templates.README_MD).substitute(values),
         "tests/test_regression.py": Template(templates.TEST_REGRESSION_PY).substitute(values),
     }

@@ -151,52 +151,6 @@ class ${class_name}(Predictor):
             self.state = {k: z[k] for k in z.files}
 '''
 
-TRAIN_PY = '''"""Fit ${name} on a suite's train split per seed, save checkpoints, register them in submission.json.
-
-    python submissions/${name}/train.py --suite cpu-epyc2 --seeds 5
-
-Checkpoints go to checkpoints/<suite>/seed<k>/ beside this file and are registered under the suite's
-sha256, so `tircost-bench evaluate` loads them instead of training (`--retrain` trains anyway).
-Only the Predictor interface is used: it works unchanged when you replace model.py.
-"""
-
-from __future__ import annotations
-
-import argparse
-import json
-import time
-from pathlib import Path
-
-from tircost_bench.predictors.submission import load_submission
-from tircost_bench.suite.loader import load_suite
-
-HERE = Path(__file__).resolve().parent
-
-
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--suite", default=None, help="suite name or folder (default: the default suite)")
-    ap.add_argument("--seeds", type=int, default=5, help="seeds 0..N-1 (the leaderboard asks for >= 5)")
-    args = ap.parse_args()
-    suite = load_suite(args.suite)
-    train, valid = suite.labeled("train"), suite.labeled("val")  # never the test split: it has no labels
-    for seed in range(args.seeds):
-        submission = load_submission(HERE)  # re-read: the previous seed updated submission.json
-        predictor = submission.create(seed)
-        start = time.perf_counter()
-        predictor.fit(train, valid)
-        rel = f"checkpoints/{suite.name}/seed{seed}"
-        (HERE / rel).mkdir(parents=True, exist_ok=True)
-        predictor.save(HERE / rel)
-        submission.meta.checkpoints.setdefault(suite.sha256, {})[str(seed)] = rel
-        submission.meta.write(HERE)
-        print(json.dumps({"seed": seed, "fit_s": round(time.perf_counter() - start, 2), "checkpoint": rel}))
-
-
-if __name__ == "__main__":
-    main()
-'''
-
 README_MD = '''# ${name}
 
 ${placeholder}: what this cost model is, in a paragraph: the program representation it reads, the model,
@@ -209,7 +163,7 @@ working starting point to replace.
 
 ```bash
 tircost-bench validate submissions/${name}                     # quick checks, no full evaluation
-python submissions/${name}/train.py --suite SUITE --seeds 5     # optional: ship checkpoints
+tircost-bench train submissions/${name} --suite SUITE --seeds 0 1 2 3 4   # optional: ship checkpoints
 tircost-bench evaluate submissions/${name} --suite SUITE --seeds 5
 ```
 

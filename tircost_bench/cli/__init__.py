@@ -4,7 +4,7 @@ lines on stderr (cli/app.py); --verbose shows the traceback."""
 
 from __future__ import annotations
 
-from tircost_bench.cli import authoring, collect, evaluate, info, leaderboard, search, suite  # noqa: F401 - registers
+from tircost_bench.cli import authoring, collect, evaluate, info, leaderboard, search, suite, train  # noqa: F401 - registers
 from tircost_bench.cli.app import app
 
 __all__ = ["app", "main"]

@@ -14,7 +14,7 @@ def new_submission_cmd(
     name: str = typer.Argument(..., help="Submission name: a letter, then letters, digits or '_'."),
     directory: Path = typer.Option(Path("submissions"), "--dir", help="Parent folder of the new submission."),
 ) -> None:
-    """Scaffold DIR/NAME: submission.json, a working model.py, train.py, README.md, tests/test_regression.py."""
+    """Scaffold DIR/NAME: submission.json, a working model.py, README.md, tests/test_regression.py."""
     from tircost_bench.authoring.scaffold import ScaffoldError, new_submission
 
     try:

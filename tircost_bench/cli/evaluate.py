@@ -18,12 +18,16 @@ def evaluate(
     suite: str | None = typer.Option(None, help="Suite name or folder (default: the newest shipped suite)."),
     seeds: int = typer.Option(LEADERBOARD_SEEDS, min=1, help="Seeds 0..N-1; results report mean ± std over them "
                               f"(the leaderboard asks for {LEADERBOARD_SEEDS})."),
-    retrain: bool = typer.Option(False, help="Fit even where a checkpoint for (suite, seed) exists."),
+    retrain: bool = typer.Option(False, help="Fit even where a checkpoint for (suite, seed) exists (in the worker)."),
     json_out: Path | None = typer.Option(None, help="Also write the results JSON here."),
     as_json: bool = typer.Option(False, "--json", help="Print the results JSON on stdout instead of the table "
                                  "(progress stays on stderr)."),
     no_track: bool = typer.Option(False, "--no-track", help="Do not record the evaluation in MLflow."),
     time_limit: float | None = typer.Option(None, "--time-limit", help="Seconds allowed per fit/load/predict call."),
+    memory_limit: float | None = typer.Option(
+        None, "--memory-limit", help="GiB of memory the submission worker may use (default: 80% of RAM)."),
+    isolation: str = typer.Option(
+        "auto", help="auto (Landlock where the kernel has it), landlock, process, or none (in-process)."),
 ) -> None:
     """Score a submission on a suite's test split over seeds; record it in MLflow for the leaderboard."""
     from tircost_bench.errors import describe_error
@@ -51,15 +55,17 @@ def evaluate(
             from tircost_bench.evaluation.tracking import client, evaluate_tracked
 
             client().search_experiments(max_results=1)
+    limits = {"isolation": isolation,
+              "memory_limit": None if memory_limit is None else int(memory_limit * 2**30)}
     try:
         if no_track:  # the results file is still written (paths.runs_dir()), only MLflow is skipped
             from tircost_bench.evaluation.tracking import evaluate_untracked
 
             result, run_id = evaluate_untracked(submission, loaded, seeds=seeds, retrain=retrain,
-                                                time_limit_sec=time_limit), ""
+                                                time_limit_sec=time_limit, **limits), ""
         else:
             result, run_id = evaluate_tracked(submission, loaded, seeds=seeds, retrain=retrain,
-                                               time_limit_sec=time_limit)
+                                               time_limit_sec=time_limit, **limits)
     except (EvaluationError, SubmissionError) as err:
         failed = getattr(err, "result", None)
         if json_out and failed is not None:

@@ -1,17 +1,19 @@
-"""Score one submission on a suite's test split over several seeds. Test labels never leave this module."""
+"""Score one submission on a suite's test split over several seeds.
+
+The test labels are read here (`read_test_labels`, a local of `evaluate`) and never leave this process;
+the submission's code runs in a separate worker process (evaluation.host) that receives test programs
+without labels and returns predictions."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from tircost_bench.evaluation import sandbox
+from tircost_bench.evaluation.host import SubmissionCallError, check_submission_folder, open_host
 from tircost_bench.evaluation.results import (
     STATUS_FAILED,
     Counts,
@@ -25,7 +27,10 @@ from tircost_bench.evaluation.results import (
     git_toplevel,
 )
 from tircost_bench.metrics import TaskPredictions, compute_metrics
+from tircost_bench.predictors import lifecycle
+from tircost_bench.predictors.provenance import CheckpointError
 from tircost_bench.predictors.submission import Submission, load_submission
+from tircost_bench.progress import stage
 from tircost_bench.suite.labels import read_test_labels
 from tircost_bench.suite.loader import Suite, load_suite
 from tircost_bench.suite.splits import base_network
@@ -89,67 +94,22 @@ def task_predictions(suite: Suite, task_ids: np.ndarray, measured: np.ndarray,
     return out
 
 
-@contextmanager
-def _step(progress: bool, text: str) -> Iterator[None]:
-    """A spinner with elapsed time on stderr; steps of a learned model can take minutes."""
-    if not progress:
-        yield
-        return
-    from rich.console import Console
-
-    console = Console(stderr=True)
-    start = time.perf_counter()
-    with console.status(text):
-        yield
-    if time.perf_counter() - start > 2.0:  # report only the steps worth waiting for
-        console.print(f"  {text} [dim]{time.perf_counter() - start:.1f}s[/dim]")
-
-
-def run_seed(submission: Submission, suite: Suite, seed: int, retrain: bool, test_programs: list[Any],
-             progress: bool, time_limit_sec: float | None = None) -> tuple[SeedResult, np.ndarray]:
-    """One seed. Every call into submission code runs under sandbox.guard: `time_limit_sec` per call, and
-    no reading of the suite's label files."""
+def run_seed(host: Any, submission: Submission, suite: Suite, seed: int, retrain: bool,
+             test_programs: list[Any]) -> tuple[SeedResult, np.ndarray]:
+    """One seed: load-or-fit (predictors.lifecycle), then predict, every call in `host`."""
     who = f"{submission.name} {submission.meta.version} (seed {seed})"
-    limits = (time_limit_sec, sandbox.label_files(suite.path))
+    host.who = who
     try:
-        with sandbox.guard(who, "constructing the predictor", *limits):
-            predictor = submission.create(seed)
-    except Exception as err:
-        raise EvaluationError(f"{who}: constructing the predictor failed: {type(err).__name__}: {err}") from err
-    result = SeedResult(seed, None)
-    if predictor.trainable:
-        ckpt = submission.checkpoint_for(suite.sha256, seed)
-        if ckpt is not None and not retrain:
-            if not ckpt.is_dir():
-                raise EvaluationError(f"{who}: checkpoint folder {ckpt} named in submission.json does not exist")
-            with _step(progress, f"{who}: loading checkpoint"):
-                _call(who, "load", lambda: predictor.load(ckpt), *limits)
-            result.checkpoint_used = True
-        else:
-            train, val = suite.labeled("train"), suite.labeled("val")
-            with _step(progress, f"{who}: fit on {len(train)} programs"):
-                start = time.perf_counter()
-                _call(who, "fit", lambda: predictor.fit(train, val), *limits)
-                result.fit_seconds = time.perf_counter() - start
-            result.trained = True
-    with _step(progress, f"{who}: predict {len(test_programs)} programs"):
+        prepared = lifecycle.load_or_fit(host, submission, suite, seed, retrain, who)
+    except CheckpointError as err:
+        raise EvaluationError(str(err)) from err
+    result = SeedResult(seed, None, fit_seconds=prepared.fit_seconds, trained=prepared.trained,
+                        checkpoint_used=bool(prepared.checkpoint), checkpoint=prepared.checkpoint)
+    with stage(f"{who}: predict {len(test_programs)} programs"):
         start = time.perf_counter()
-        raw = _call(who, "predict", lambda: predictor.predict(test_programs), *limits)
+        raw = host.predict(seed, test_programs)
         result.predict_seconds = time.perf_counter() - start
     return result, validate_predictions(raw, len(test_programs), who)
-
-
-def _call(who: str, what: str, fn: Callable[[], Any], time_limit_sec: float | None = None,
-          protected: frozenset[str] = frozenset()) -> Any:
-    try:
-        with sandbox.guard(who, what, time_limit_sec, protected):
-            return fn()
-    except (sandbox.TimeLimitExceeded, sandbox.TestLabelsAccessError) as err:
-        raise EvaluationError(str(err)) from err
-    except EvaluationError:
-        raise
-    except Exception as err:
-        raise EvaluationError(f"{who}: {what} raised {type(err).__name__}: {err}") from err
 
 
 def new_result(submission: Submission, suite: Suite, retrain: bool) -> EvaluationResult:
@@ -170,35 +130,51 @@ def new_result(submission: Submission, suite: Suite, retrain: bool) -> Evaluatio
 def evaluate(submission: Submission | str | Path, suite: Suite | str | None = None, seeds: int = 3,
              retrain: bool = False, progress: bool = True,
              keep: list[SeedPredictions] | None = None,
-             time_limit_sec: float | None = None) -> EvaluationResult:
-    """Evaluate over seeds 0..seeds-1 (each fit/load/predict call limited to `time_limit_sec`). Raises EvaluationError (with the partial result attached as
-    `.result`, status "failed") when a seed cannot be scored. `keep` collects each seed's predictions."""
+             time_limit_sec: float | None = None, isolation: str = "auto",
+             memory_limit: int | None = None) -> EvaluationResult:
+    """Evaluate over seeds 0..seeds-1. Submission code runs in one confined worker process for all seeds
+    (`isolation`: auto | landlock | process | none; see evaluation.host), each call limited to
+    `time_limit_sec` and the worker's memory to `memory_limit` bytes. Raises EvaluationError (with the
+    partial result attached as `.result`, status "failed", cause and traceback) when a seed cannot be
+    scored. `keep` collects each seed's predictions."""
     if seeds < 1:
         raise ValueError(f"seeds must be >= 1, got {seeds}")
     sub = submission if isinstance(submission, Submission) else load_submission(submission)
     st = suite if isinstance(suite, Suite) else load_suite(suite)
     result = new_result(sub, st, retrain)
-    labels = read_test_labels(st)  # the evaluator's private copy: latencies and their standard errors
-    if len(labels) == 0:
-        err = EvaluationError(f"suite {st.name!r} has no test programs: nothing to score")
-        err.result = result  # type: ignore[attr-defined]
-        result.status, result.error = STATUS_FAILED, str(err)
-        raise err
-    test_programs = st.programs_of("test")
-    task_ids = labels.task_ids
-    result.counts = Counts(test_tasks=len(set(task_ids.tolist())), test_programs=len(labels),
-                           failed_programs=dict(sorted(st.failed_counts("test").items())),
-                           skipped_records=len(st.skipped))
+    labels = read_test_labels(st)  # the evaluator's own copy, local to this call
     try:
-        for seed in range(seeds):
-            seed_result, predicted = run_seed(sub, st, seed, retrain, test_programs, progress, time_limit_sec)
-            seed_result.report = compute_metrics(
-                task_predictions(st, task_ids, labels.latencies, predicted, labels.std_errors))
-            result.seeds.append(seed_result)
-            if keep is not None:
-                keep.append(SeedPredictions(seed, predicted))
+        if len(labels) == 0:
+            raise EvaluationError(f"suite {st.name!r} has no test programs: nothing to score")
+        test_programs = st.programs_of("test")
+        task_ids = labels.task_ids
+        result.counts = Counts(test_tasks=len(set(task_ids.tolist())), test_programs=len(labels),
+                               failed_programs=dict(sorted(st.failed_counts("test").items())),
+                               skipped_records=len(st.skipped))
+        who = f"{sub.name} {sub.meta.version}"
+        try:
+            check_submission_folder(sub, [Path(f) for f in st.label_files])
+            host = open_host(sub, who, isolation, time_limit_sec, memory_limit)  # --retrain fits, never saves
+        except SubmissionCallError as err:
+            raise EvaluationError(str(err)) from err
+        result.isolation = host.isolation
+        with host:
+            for seed in range(seeds):
+                try:
+                    seed_result, predicted = run_seed(host, sub, st, seed, retrain, test_programs)
+                except SubmissionCallError as err:
+                    result.traceback = err.traceback
+                    raise EvaluationError(str(err)) from err
+                seed_result.report = compute_metrics(
+                    task_predictions(st, task_ids, labels.latencies, predicted, labels.std_errors))
+                result.seeds.append(seed_result)
+                if keep is not None:
+                    keep.append(SeedPredictions(seed, predicted))
     except EvaluationError as err:
+        import traceback
+
         result.status, result.error = STATUS_FAILED, str(err)
+        result.traceback = result.traceback or "".join(traceback.format_exception(err))
         err.result = result  # type: ignore[attr-defined]
         raise
     result.aggregate = aggregate([s.report for s in result.seeds if s.report is not None])

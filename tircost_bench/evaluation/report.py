@@ -23,5 +23,6 @@ def print_result(result: EvaluationResult, run_id: str = "") -> None:
     failed = ", ".join(f"{k} {v}" for k, v in c.failed_programs.items()) or "none"
     fit = sum(s.fit_seconds for s in result.seeds)
     pred = sum(s.predict_seconds for s in result.seeds)
-    console.print(f"failed test programs (excluded): {failed}; fit {fit:.1f}s, predict {pred:.1f}s in total"
+    console.print(f"failed test programs (excluded): {failed}; fit {fit:.1f}s, predict {pred:.1f}s in total; "
+                  f"isolation {result.isolation or 'unknown'}"
                   + (f"; MLflow run {run_id}" if run_id else ""))

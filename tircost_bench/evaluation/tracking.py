@@ -182,8 +182,10 @@ def _log_artifacts(mlc: Any, run_id: str, result: EvaluationResult, suite: Suite
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         if kept:
-            labels = suite._test_labels()
-            uids = [p.uid for p in labels.programs]
+            from tircost_bench.suite.labels import read_test_labels
+
+            labels = read_test_labels(suite)
+            uids = labels.uids.tolist()
             _write_predictions(out / "predictions.csv", uids, labels.task_ids, labels.latencies, kept)
             mlc.log_artifact(run_id, str(out / "predictions.csv"))
             title = f"{result.submission.name} {result.submission.version} on {suite.name}, seed {kept[0].seed}"
@@ -203,15 +205,16 @@ def log_run_files(mlc: Any, run_id: str, results_path: Path, result: EvaluationR
 
 def evaluate_untracked(submission: Submission | str | Path, suite: Suite | str | None = None, seeds: int = 3,
                        retrain: bool = False, progress: bool = True,
-                       time_limit_sec: float | None = None) -> EvaluationResult:
-    """evaluate() that writes its run folder (results + predictions, failed runs too) but no MLflow run."""
+                       time_limit_sec: float | None = None, **isolation: Any) -> EvaluationResult:
+    """evaluate() that writes its run folder (results + predictions, failed runs too) but no MLflow run.
+    `isolation` (isolation=, memory_limit=) goes to evaluate()."""
     sub = submission if isinstance(submission, Submission) else load_submission(submission)
     st = suite if isinstance(suite, Suite) else load_suite(suite)
     kept: list[SeedPredictions] = []
     uids = [p.uid for p in st.programs_of("test")]
     try:
         result = evaluate(sub, st, seeds=seeds, retrain=retrain, progress=progress, keep=kept,
-                          time_limit_sec=time_limit_sec)
+                          time_limit_sec=time_limit_sec, **isolation)
     except EvaluationError as err:
         failed = getattr(err, "result", None)
         if failed is not None:
@@ -227,11 +230,12 @@ def evaluate_untracked(submission: Submission | str | Path, suite: Suite | str |
 
 def evaluate_tracked(submission: Submission | str | Path, suite: Suite | str | None = None, seeds: int = 3,
                      retrain: bool = False, progress: bool = True,
-                     time_limit_sec: float | None = None) -> tuple[EvaluationResult, str]:
+                     time_limit_sec: float | None = None, **isolation: Any) -> tuple[EvaluationResult, str]:
     """evaluate() inside an MLflow parent run; returns (result, parent run id).
 
     Any failure ends the parent run FAILED with the error as a tag and raises EvaluationError (its
-    `.result` is the failed result, its `.run_id` the run).
+    `.result` is the failed result, its `.run_id` the run). `isolation` (isolation=, memory_limit=) goes
+    to evaluate().
     """
     sub = submission if isinstance(submission, Submission) else load_submission(submission)
     st = suite if isinstance(suite, Suite) else load_suite(suite)
@@ -251,7 +255,7 @@ def evaluate_tracked(submission: Submission | str | Path, suite: Suite | str | N
         log_dataset(mlc, run_id, st.name, st.sha256, st.manifest.version, str(st.path.resolve()))
         try:
             result = evaluate(sub, st, seeds=seeds, retrain=retrain, progress=progress, keep=kept,
-                              time_limit_sec=time_limit_sec)
+                              time_limit_sec=time_limit_sec, **isolation)
         except EvaluationError as err:
             result = getattr(err, "result", None)
             raise
@@ -259,6 +263,7 @@ def evaluate_tracked(submission: Submission | str | Path, suite: Suite | str | N
 
         with stage("MLflow: log the run", enabled=progress):  # seeds, metrics, plots: ~15 s on a new store
             mlc.set_tag(run_id, "git_commit", result.environment.git_commit)
+            mlc.set_tag(run_id, "isolation", result.isolation)
             log_seeds(mlc, exp_id, run_id, result, tags)
             log_metrics(mlc, run_id, aggregate_metrics(result.aggregate))
             saved = _log_artifacts(mlc, run_id, result, st, kept)

@@ -178,12 +178,6 @@ class Suite:
     def programs_of(self, split: str) -> list[Program]:
         return [self.programs[i] for i in self._split_indices(split)]
 
-    def _test_labels(self) -> LabeledPrograms:
-        """For the evaluator only (submission code is refused through this audit event)."""
-        sys.audit("tircost_bench.test_labels", str(self.path))
-        idx = self._split_indices("test")
-        return LabeledPrograms([self.programs[i] for i in idx], self.latencies_of(np.asarray(idx, np.int64))[0])
-
     def failed_counts(self, split: str) -> dict[str, int]:
         tasks = set(self.split_tasks[split])
         task_names, task_index = self._task_of_row

@@ -1,0 +1,63 @@
+"""What the submission worker costs: `tircost-bench evaluate` wall time with the worker (as shipped) vs
+in-process (`--isolation none`).
+
+    nice -n 10 python benchmarks/bench_isolation.py --suite h100 --submission submissions/xgboost --seeds 1
+
+Each run is a fresh `tircost-bench evaluate ... --no-track` process, as a user runs it (suite load, imports,
+checkpoint load, predict, scoring), alternating the two modes. A warm-up run first fills the disk caches
+(features), so every timed run reads them. The worker side pays: starting and confining an interpreter,
+sending the test programs and reading predictions back; the imports of TVM and the submission move to the
+worker rather than adding. Target (#19): overhead <= 10% of evaluate's wall time on h100. Prints a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def run(submission: str, suite: str, seeds: int, isolation: str) -> tuple[float, dict]:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "result.json"
+        cmd = [str(Path(sys.executable).parent / "tircost-bench"), "evaluate", submission, "--suite", suite,
+               "--seeds", str(seeds), "--no-track", "--isolation", isolation, "--json-out", str(out)]
+        start = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True)
+        wall = time.perf_counter() - start
+        return wall, json.loads(out.read_text())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--suite", default="h100")
+    ap.add_argument("--submission", default="submissions/xgboost")
+    ap.add_argument("--seeds", type=int, default=1)
+    ap.add_argument("--repeats", type=int, default=2, help="timed runs per mode (alternating; the best counts)")
+    args = ap.parse_args()
+
+    warm, _ = run(args.submission, args.suite, 1, "none")
+    walls: dict[str, list[float]] = {"none": [], "auto": []}
+    results = {}
+    for _ in range(args.repeats):
+        for isolation in ("auto", "none"):
+            wall, results[isolation] = run(args.submission, args.suite, args.seeds, isolation)
+            walls[isolation].append(wall)
+    inside, worker = min(walls["none"]), min(walls["auto"])
+    same = results["none"]["aggregate"] == results["auto"]["aggregate"]
+    print(f"tircost-bench evaluate {args.submission} --suite {args.suite} --seeds {args.seeds} "
+          f"({results['auto']['counts']['test_programs']} test programs); warm-up {warm:.1f} s")
+    print(f"{'mode':<22} {'wall (s), best':>15} {'all runs (s)':>20} {'overhead':>9}")
+    for mode, label in (("none", "in-process (none)"), ("auto", f"worker ({results['auto']['isolation']})")):
+        best = min(walls[mode])
+        extra = f"{100 * (best / inside - 1):>8.1f}%" if mode == "auto" else ""
+        print(f"{label:<22} {best:>15.1f} {' '.join(f'{w:.1f}' for w in walls[mode]):>20} {extra:>9}")
+    print(f"metrics identical: {same}; worker overhead {worker - inside:+.1f} s")
+
+
+if __name__ == "__main__":
+    main()
