@@ -61,12 +61,12 @@ def write_checkpoint(res: Path, stage: Path, meta: dict, suite, by_uid: dict, ou
     p, seed = r["params"], r["seed"]
     names = {f.name for f in fields(Config)}
     config = asdict(Config(**{k: v for k, v in p.items() if k in names}))
-    config.update(max_epochs=len(r["history"]) and max(h["epoch"] for h in r["history"]) + 1, max_minutes=0.0)
+    config.update(max_epochs=r.get("max_epochs", 80), patience=r.get("patience", 10), max_minutes=0.0)  # no wall cap here
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
     shutil.copy(res / "model.pt", out / "model.pt")
-    emb = stage / f"emb-{p['embedding']}{p['emb_dim']}-s{seed}"
+    emb = stage / f"emb-{p['embedding']}{p['emb_dim']}-s{r.get('embedding_seed', seed)}"
     for f in ("embedding.npy", "embedding_vocab.json"):
         shutil.copy(emb / f, out / f)
     table = EmbeddingTable.load(out)

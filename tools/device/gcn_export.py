@@ -29,12 +29,14 @@ def variant_dir(out: Path, kind: str, dim: int, seed: int) -> Path:
     return out / f"emb-{kind}{dim}-s{seed}"
 
 
-def export_graphs(suite, out: Path, folds: list) -> dict:
+def export_graphs(suite, out: Path, folds: list, write: bool = True) -> dict:
     """Train then val graphs, concatenated; returns the train graphs' list for the embedding fits."""
     parts = {s: suite.labeled(s) for s in ("train", "val")}
     graphs = {s: build_graphs(parts[s].programs, workers=2) for s in parts}
     all_g = graphs["train"] + graphs["val"]
     vocab = sorted({t for g in all_g for t in g.vocab})
+    if not write:
+        return {"train": graphs["train"], "vocab": vocab}
     index = {t: i for i, t in enumerate(vocab)}
     n_nodes = np.array([g.num_nodes for g in all_g], np.int64)
     n_edges = np.array([g.edge_index.shape[1] for g in all_g], np.int64)
@@ -79,6 +81,7 @@ def main() -> None:
     ap.add_argument("--suite", default="h100")
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--variants", nargs="+", default=["word2vec:16:0"], help="kind:dim:seed")
+    ap.add_argument("--embeddings-only", action="store_true", help="fit the variants, leave graphs.npz alone")
     ap.add_argument("--limit-tasks", type=int, default=0, help="rehearsal: only the first N tasks of each split")
     args = ap.parse_args()
     from tircost_bench.suite.loader import load_suite
@@ -88,7 +91,7 @@ def main() -> None:
     folds = default_folds(suite)
     if args.limit_tasks:
         suite = _sliced(suite, args.limit_tasks)
-    got = export_graphs(suite, args.out, folds)
+    got = export_graphs(suite, args.out, folds, write=not args.embeddings_only)
     with stage("embeddings", total=len(args.variants)) as bar:
         for v in args.variants:
             kind, dim, seed = v.split(":")

@@ -21,8 +21,13 @@ import gcn_train_gpu as g
 EMBEDDINGS = {"word2vec16": ("word2vec", 16), "fasttext16": ("fasttext", 16), "word2vec32": ("word2vec", 32)}
 
 
-def suggest(trial) -> dict:
-    kind, dim = EMBEDDINGS[trial.suggest_categorical("embedding_variant", sorted(EMBEDDINGS))]
+def exported(data: Path) -> list[str]:
+    """The embedding variants fitted for seed 0 (the study's seed) that the CPU side exported."""
+    return sorted(k for k, (kind, dim) in EMBEDDINGS.items() if (data / f"emb-{kind}{dim}-s0").is_dir())
+
+
+def suggest(trial, variants: list[str]) -> dict:
+    kind, dim = EMBEDDINGS[trial.suggest_categorical("embedding_variant", variants)]
     return {
         "conv": trial.suggest_categorical("conv", ["graph", "gcn", "sage"]),
         "layers": trial.suggest_int("layers", 2, 4),
@@ -60,10 +65,11 @@ def cmd_study(a) -> None:
     worker = int(os.environ.get("GCN_WORKER", "0"))
     study = _study(a.out, worker)
     cache: dict[tuple[str, int], g.Data] = {}
+    variants = exported(a.data)
     log = open(a.out / f"trials-w{worker}.jsonl", "a")  # noqa: SIM115 - appended per trial, lives with the process
 
     def objective(trial) -> float:
-        p = {**g.DEFAULTS, **suggest(trial)}
+        p = {**g.DEFAULTS, **suggest(trial, variants)}
         key = (p["embedding"], p["emb_dim"])
         if key not in cache:
             cache[key] = g.Data(a.data, a.device, *key, 0)
@@ -94,7 +100,7 @@ def cmd_study(a) -> None:
             trial.set_user_attr(k, r["best_metrics"][k])
         return r["best_val"]
 
-    study.optimize(objective, timeout=max(1.0, a.study_seconds - a.trial_seconds), catch=(RuntimeError,))
+    study.optimize(objective, timeout=max(1.0, a.study_seconds - a.trial_seconds), catch=(RuntimeError, ValueError, OSError))
 
 
 def _spawn(a, argv: list[str], log: Path, env: dict | None = None) -> subprocess.Popen:

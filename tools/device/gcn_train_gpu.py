@@ -162,14 +162,16 @@ def fold_masks(data: Data, fold: str | None) -> tuple[np.ndarray, np.ndarray, np
 def cmd_train(a: argparse.Namespace) -> None:
     """One final model (a seed, or a LOFO fold): to convergence, saved with its val predictions."""
     p = {**DEFAULTS, **json.loads(a.params)}
-    data = Data(a.data, a.device, p["embedding"], p["emb_dim"], a.seed)
+    # Each seed's own embedding fit where one was exported, else seed 0's (recorded in the result).
+    emb_seed = a.seed if (a.data / f"emb-{p['embedding']}{p['emb_dim']}-s{a.seed}").is_dir() else 0
+    data = Data(a.data, a.device, p["embedding"], p["emb_dim"], emb_seed)
     tr, va, held = fold_masks(data, a.fold)
     r = train(data, p, a.seed, tr, va, a.max_epochs, a.patience, a.max_seconds)
     a.out.mkdir(parents=True, exist_ok=True)
     torch.save(r["state"], a.out / "model.pt")
     check = va[:64]  # CPU/GPU agreement: these programs' predictions travel with the checkpoint
     info = {k: r[k] for k in ("history", "best_val", "stop", "best_epoch", "best_metrics", "seconds")}
-    info.update(params=p, seed=a.seed, fold=a.fold, n_train=int(tr.size), n_val=int(va.size),
+    info.update(params=p, max_epochs=a.max_epochs, patience=a.patience, max_seconds=a.max_seconds, seed=a.seed, embedding_seed=emb_seed, fold=a.fold, n_train=int(tr.size), n_val=int(va.size),
                 device=torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu",
                 torch=torch.__version__, check_uids=data.uid[check].tolist(),
                 check_z=predict(r["model"], data, check).tolist())
