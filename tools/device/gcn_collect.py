@@ -102,7 +102,7 @@ def log_study(results: Path, suite_name: str) -> str:
     exp = mlc.get_experiment_by_name(name)
     exp_id = exp.experiment_id if exp else mlc.create_experiment(
         name, artifact_location=(artifact_root(mlc.tracking_uri) / "gcn_topk-study").as_uri())
-    for line in sorted(ln for f in results.glob("trials-w*.jsonl") for ln in f.read_text().splitlines() if ln):
+    for line in sorted(ln for f in [*results.glob("trials-w*.jsonl"), *results.glob("trials.jsonl")] for ln in f.read_text().splitlines() if ln):
         t = json.loads(line)
         run = mlc.create_run(exp_id, run_name=f"trial-{t['number']:03d}", tags={"state": t["state"]})
         rid = run.info.run_id
@@ -124,6 +124,8 @@ def main() -> None:
     ap.add_argument("--stage", type=Path, required=True)
     ap.add_argument("--suite", default="h100")
     ap.add_argument("--no-mlflow", action="store_true")
+    ap.add_argument("--only-mlflow", action="store_true", help="log the study's trials and stop (RESULTS may be "
+                    "submissions/gcn_topk/study/<suite>, which ships them as trials.jsonl)")
     ap.add_argument("--dest", type=Path, default=None, help="checkpoint root (default: the submission's; "
                     "another root leaves submission.json alone, for rehearsals)")
     ap.add_argument("--command", default="python3 tools/device/gcn_train_gpu.py all --data STAGE --out RESULTS")
@@ -131,6 +133,9 @@ def main() -> None:
     from tircost_bench.evaluation.lofo import Fold, score, summary
     from tircost_bench.suite.loader import LabeledPrograms, load_suite
 
+    if a.only_mlflow:
+        print("mlflow experiment", log_study(a.results, a.suite))
+        return
     suite = load_suite(a.suite)
     meta = json.loads((a.stage / "meta.json").read_text())
     programs = {s: suite.labeled(s) for s in ("train", "val")}
