@@ -58,37 +58,50 @@ def feature_stats(graphs: Sequence[ProgramGraph]) -> tuple[np.ndarray, np.ndarra
     return x.mean(axis=0).astype(np.float32), np.maximum(x.std(axis=0), 1e-3).astype(np.float32)
 
 
+READOUTS = ("sum", "last", "concat")  # over the pooling levels' mean+max vectors
+
+
 class GCNTopK(nn.Module):
     def __init__(self, n_rows: int, emb_dim: int, n_num: int, hidden: int = 64, conv: str = "graph",
-                 layers: int = 3, ratio: float = 0.8, dropout: float = 0.1, freeze_embedding: bool = True):
+                 layers: int = 3, ratio: float = 0.8, dropout: float = 0.1, freeze_embedding: bool = True,
+                 readout: str = "sum"):
         super().__init__()
-        from torch_geometric.nn import GCNConv, GraphConv, TopKPooling
+        from torch_geometric.nn import GCNConv, GraphConv, SAGEConv, TopKPooling
 
+        self.n_num = n_num  # 0: numeric features left out (a study option)
         self.emb = nn.Embedding(n_rows, emb_dim)
         self.emb.weight.requires_grad_(not freeze_embedding)
         self.inp = nn.Sequential(nn.Linear(emb_dim + n_num, hidden), nn.ReLU())
-        if conv == "gcn":
-            self.convs = nn.ModuleList(GCNConv(hidden, hidden) for _ in range(layers))
-        elif conv == "graph":
-            self.convs = nn.ModuleList(GraphConv(hidden, hidden, aggr="mean") for _ in range(layers))
-        else:
-            raise ValueError(f"conv {conv!r}: use 'gcn' or 'graph'")
+        convs = {"gcn": lambda: GCNConv(hidden, hidden), "graph": lambda: GraphConv(hidden, hidden, aggr="mean"),
+                 "sage": lambda: SAGEConv(hidden, hidden, aggr="mean")}
+        if conv not in convs:
+            raise ValueError(f"conv {conv!r}: use one of {sorted(convs)}")
+        if readout not in READOUTS:
+            raise ValueError(f"readout {readout!r}: use one of {READOUTS}")
+        self.readout = readout
+        self.convs = nn.ModuleList(convs[conv]() for _ in range(layers))
         self.pools = nn.ModuleList(TopKPooling(hidden, ratio=ratio) for _ in range(layers))
-        self.head = nn.Sequential(nn.Linear(2 * hidden, hidden), nn.ReLU(), nn.Dropout(dropout),
-                                  nn.Linear(hidden, 1))
+        width = 2 * hidden * (layers if readout == "concat" else 1)
+        self.head = nn.Sequential(nn.Linear(width, hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, 1))
 
     def forward(self, b: Batch) -> torch.Tensor:
         from torch_geometric.nn import global_max_pool, global_mean_pool
 
-        x = self.inp(torch.cat([self.emb(b.tok), b.num], dim=1))
+        x = self.inp(torch.cat([self.emb(b.tok), b.num[:, :self.n_num]], dim=1))
         ei, batch = b.edge_index, b.batch
-        readout = 0.0
+        levels = []
         for conv, pool in zip(self.convs, self.pools):
             x = F.relu(conv(x, ei)) + x  # residual: keeps leaf information through 3 layers
             x, ei, _, batch, _, _ = pool(x, ei, None, batch)
-            readout = readout + torch.cat([global_mean_pool(x, batch, b.n_graphs),
-                                           global_max_pool(x, batch, b.n_graphs)], dim=1)
-        return self.head(readout).squeeze(-1)
+            levels.append(torch.cat([global_mean_pool(x, batch, b.n_graphs), global_max_pool(x, batch, b.n_graphs)],
+                                    dim=1))
+        if self.readout == "sum":  # mean+max of every level, summed
+            out = torch.stack(levels).sum(0)
+        elif self.readout == "last":
+            out = levels[-1]
+        else:  # concat
+            out = torch.cat(levels, dim=1)
+        return self.head(out).squeeze(-1)
 
 
 def task_z(log_lat: np.ndarray, task_ids: np.ndarray) -> np.ndarray:
@@ -110,6 +123,41 @@ def pair_loss(pred: torch.Tensor, z: torch.Tensor, group: torch.Tensor, margin: 
         return pred.sum() * 0.0
     dp = pred[:, None] - pred[None, :]
     return F.softplus(-dp[mask]).mean()
+
+
+def lambda_loss(pred: torch.Tensor, z: torch.Tensor, group: torch.Tensor, margin: float = 0.05) -> torch.Tensor:
+    """LambdaRank-style listwise loss: the pairwise logistic loss of each pair weighted by how much swapping
+    the two would change the group's NDCG, fast programs being the relevant ones (gain 2^-z, clipped), so
+    mistakes near the top of a task's ranking (what peak@k and top-k recall see) cost most."""
+    same = group[:, None] == group[None, :]
+    dz = z[:, None] - z[None, :]
+    mask = same & (dz > margin)
+    if not bool(mask.any()):
+        return pred.sum() * 0.0
+    gain = torch.pow(2.0, (-z).clamp(-3.0, 3.0))
+    with torch.no_grad():  # rank by prediction within the group: 1 = predicted fastest
+        rank = ((pred[None, :] < pred[:, None]) & same).sum(1).float() + 1.0
+        disc = 1.0 / torch.log2(1.0 + rank)
+        ideal = ((z[None, :] < z[:, None]) & same).sum(1).float() + 1.0
+        idcg = torch.zeros_like(pred).index_add_(0, group, gain / torch.log2(1.0 + ideal))[group]
+        weight = (gain[:, None] - gain[None, :]).abs() * (disc[:, None] - disc[None, :]).abs() / idcg[:, None]
+    dp = pred[:, None] - pred[None, :]
+    w = weight[mask]
+    return (w * F.softplus(-dp[mask])).sum() / w.sum().clamp_min(1e-12)
+
+
+def training_loss(pred: torch.Tensor, z: torch.Tensor, group: torch.Tensor, loss: str,
+                  rank_weight: float) -> torch.Tensor:
+    """'huber_pair' (Huber on z + pairwise), 'pair', 'huber', or 'lambda' (Huber + LambdaRank-weighted pairs)."""
+    if loss == "huber":
+        return F.huber_loss(pred, z, delta=1.0)
+    if loss == "pair":
+        return pair_loss(pred, z, group)
+    if loss == "huber_pair":
+        return F.huber_loss(pred, z, delta=1.0) + rank_weight * pair_loss(pred, z, group)
+    if loss == "lambda":
+        return F.huber_loss(pred, z, delta=1.0) + rank_weight * lambda_loss(pred, z, group)
+    raise ValueError(f"loss {loss!r}: use 'huber_pair', 'pair', 'huber' or 'lambda'")
 
 
 def task_batches(task_ids: np.ndarray, rng: np.random.Generator, per_task: int,

@@ -21,8 +21,16 @@ from typing import Any
 
 import numpy as np
 import torch
-from gcn_topk_model import GCNTopK, PackedGraph, collate, feature_stats, pack, pair_loss, task_batches, task_z
-from torch.nn import functional as F
+from gcn_topk_model import (
+    GCNTopK,
+    PackedGraph,
+    collate,
+    feature_stats,
+    pack,
+    task_batches,
+    task_z,
+    training_loss,
+)
 
 from tircost_bench.metrics import pairwise_accuracy
 from tircost_bench.predictors.interface import Predictor
@@ -35,10 +43,13 @@ from tircost_bench.suite.loader import LabeledPrograms
 
 @dataclass
 class Config:
-    conv: str = "graph"  # "graph" (GraphConv) or "gcn" (GCNConv)
+    conv: str = "graph"  # "graph" (GraphConv), "gcn" (GCNConv) or "sage" (SAGEConv)
     hidden: int = 64
     layers: int = 3
     pool_ratio: float = 0.8
+    readout: str = "sum"  # over pooling levels: "sum", "last" or "concat"
+    numeric: bool = True  # numeric node features in the input (False: token embedding only)
+    loss: str = "huber_pair"  # "huber_pair", "pair", "huber" or "lambda" (LambdaRank-weighted pairs + Huber)
     dropout: float = 0.1
     embedding: str = "word2vec"  # or "fasttext"
     emb_dim: int = 16
@@ -46,6 +57,7 @@ class Config:
     walks_per_graph: int = 8
     walk_length: int = 16
     lr: float = 2e-3
+    lr_schedule: str = "const"  # or "cosine" (annealed per epoch over max_epochs)
     weight_decay: float = 1e-5
     rank_weight: float = 1.0  # weight of the pairwise ranking loss next to Huber on z
     per_task: int = 16  # programs of one task per group in a batch
@@ -98,8 +110,8 @@ class GCNTopKPredictor(Predictor):
     def _build_model(self) -> GCNTopK:
         assert self.table is not None
         c = self.config
-        model = GCNTopK(self.table.vectors.shape[0], self.table.dim, N_FEATURES, c.hidden, c.conv, c.layers,
-                        c.pool_ratio, c.dropout, c.freeze_embedding)
+        model = GCNTopK(self.table.vectors.shape[0], self.table.dim, N_FEATURES if c.numeric else 0, c.hidden,
+                        c.conv, c.layers, c.pool_ratio, c.dropout, c.freeze_embedding, c.readout)
         with torch.no_grad():
             model.emb.weight.copy_(torch.from_numpy(self.table.vectors))
         return model
@@ -120,12 +132,10 @@ class GCNTopKPredictor(Predictor):
 
     def _step(self, opt: torch.optim.Optimizer, params: list[torch.nn.Parameter], packed: Sequence[PackedGraph],
               z: torch.Tensor, idx: np.ndarray, groups: np.ndarray) -> float:
-        """One Adam step on a batch of same-task groups: Huber on z + pairwise ranking loss."""
+        """One Adam step on a batch of same-task groups, with the configured loss (training_loss)."""
         assert self.model is not None
         pred = self.model(collate([packed[i] for i in idx]))
-        target = z[idx]
-        loss = F.huber_loss(pred, target, delta=1.0) + self.config.rank_weight * pair_loss(
-            pred, target, torch.from_numpy(groups))
+        loss = training_loss(pred, z[idx], torch.from_numpy(groups), self.config.loss, self.config.rank_weight)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 5.0)
@@ -168,6 +178,7 @@ class GCNTopKPredictor(Predictor):
 
         self.model = self._build_model()
         params, opt = self._optimizer()
+        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, c.max_epochs) if c.lr_schedule == "cosine" else None
         rng = np.random.default_rng(self.seed)
         best_state, best, bad = None, -np.inf, 0
         t_train = time.perf_counter()
@@ -176,6 +187,8 @@ class GCNTopKPredictor(Predictor):
             losses = []
             for idx, groups in task_batches(tid_train, rng, c.per_task, c.tasks_per_batch):
                 losses.append(self._step(opt, params, p_train, z, idx, groups))
+            if sched is not None:
+                sched.step()
             val = self._val_pairwise(self._predict_z(p_valid), valid.latencies, tid_valid)
             self.history.append({"epoch": epoch, "loss": float(np.mean(losses)) if losses else float("nan"),
                                  "val_pairwise": val, "seconds": time.perf_counter() - t_train})

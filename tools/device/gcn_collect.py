@@ -1,0 +1,171 @@
+"""Turn what gcn_train_gpu.py brought back into checkpoints, MLflow runs and LOFO numbers (CPU side).
+
+    python tools/device/gcn_collect.py --results RESULTS --stage STAGE --suite h100 [--no-mlflow]
+
+- every study trial (RESULTS/trials-w*.jsonl) becomes one MLflow run in experiment
+  `tircost-bench/<suite>/gcn_topk-study` (params, val metrics, per-epoch val pairwise as steps);
+- RESULTS/seed<k>/ becomes submissions/gcn_topk/checkpoints/<suite>/seed<k>/: model.pt, config.json (what
+  GCNTopKPredictor.load reads), the seed's embedding table from STAGE, embedding.png, provenance.json and
+  gpu_check.npz (64 val graphs with the GPU's predictions, for tests/test_gcn_gpu_checkpoint.py);
+- RESULTS/lofo-<i>/ is scored on its held-out family with tircost_bench.evaluation.lofo.score.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import shutil
+from dataclasses import asdict, fields
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+SUBMISSION = ROOT / "submissions" / "gcn_topk"
+
+
+def code_sha256(folder: Path) -> str:
+    """sha256 over the folder's *.py files: sorted relative paths, each path then its contents."""
+    h = hashlib.sha256()
+    for f in sorted(folder.rglob("*.py"), key=lambda p: p.relative_to(folder).as_posix()):
+        h.update(f.relative_to(folder).as_posix().encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def provenance(suite, seed: int, wall: float, hardware: dict, command: str) -> dict:
+    ids = {s: sorted(suite.split_tasks[s]) for s in ("train", "val")}
+    return {"schema": 1, "seed": seed,
+            "suite": {"name": suite.name, "version": suite.manifest.version, "sha256": suite.sha256},
+            "splits": ["train", "val"], "task_ids": ids,
+            "task_ids_sha256": hashlib.sha256("\n".join(sorted(ids["train"] + ids["val"])).encode()).hexdigest(),
+            "n_programs": {s: len(suite.labeled(s)) for s in ("train", "val")}, "training_command": command,
+            "code_sha256": code_sha256(SUBMISSION), "wall_seconds": wall, "hardware": hardware,
+            "created": datetime.now(UTC).isoformat(timespec="seconds"), "reconstructed": False}
+
+
+def write_checkpoint(res: Path, stage: Path, meta: dict, suite, by_uid: dict, out: Path, command: str) -> dict:
+    import sys
+
+    sys.path.insert(0, str(SUBMISSION))
+    from gcn_topk_model import pack
+    from predictor import Config
+
+    from tircost_bench.representations.ast_graph import GRAPH_VERSION
+    from tircost_bench.representations.embeddings import EmbeddingTable, plot_embeddings
+    from tircost_bench.representations.graph_store import build_graphs
+
+    r = json.loads((res / "result.json").read_text())
+    p, seed = r["params"], r["seed"]
+    names = {f.name for f in fields(Config)}
+    config = asdict(Config(**{k: v for k, v in p.items() if k in names}))
+    config.update(max_epochs=r.get("max_epochs", 80), patience=r.get("patience", 10), max_minutes=0.0)  # no wall cap here
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    shutil.copy(res / "model.pt", out / "model.pt")
+    emb = stage / f"emb-{p['embedding']}{p['emb_dim']}-s{r.get('embedding_seed', seed)}"
+    for f in ("embedding.npy", "embedding_vocab.json"):
+        shutil.copy(emb / f, out / f)
+    table = EmbeddingTable.load(out)
+    plot_embeddings(table, out / "embedding.png")
+    cfg = {"config": config, "seed": seed, "graph_version": GRAPH_VERSION, "feature_mean": meta["feature_mean"],
+           "feature_std": meta["feature_std"], "best_val_pairwise": r["best_val"], "history": r["history"],
+           "timing": {"train_s": r["seconds"], "n_train": r["n_train"], "n_valid": r["n_val"], "stop": r["stop"],
+                      "best_epoch": r["best_epoch"], "device": r["device"], "torch": r["torch"]}}
+    (out / "config.json").write_text(json.dumps(cfg, indent=1))
+    graphs = build_graphs([by_uid[u] for u in r["check_uids"]], workers=1)
+    mean, std = (np.asarray(meta[k], np.float32) for k in ("feature_mean", "feature_std"))
+    packed = [pack(g, table, mean, std) for g in graphs]
+    np.savez_compressed(out / "gpu_check.npz", uids=np.array(r["check_uids"]), z_gpu=np.array(r["check_z"]),
+                        n_nodes=np.array([q.tok.numel() for q in packed]),
+                        n_edges=np.array([q.edges.shape[1] for q in packed]),
+                        tok=np.concatenate([q.tok.numpy() for q in packed]),
+                        num=np.concatenate([q.num.numpy() for q in packed]),
+                        edges=np.concatenate([q.edges.numpy() for q in packed], axis=1))
+    hardware = {"device": r["device"], "torch": r["torch"], "kind": "nvidia-h200 (lent GPU machine)"}
+    (out / "provenance.json").write_text(json.dumps(provenance(suite, seed, r["seconds"], hardware, command),
+                                                    indent=1))
+    return r
+
+
+def log_study(results: Path, suite_name: str) -> str:
+    """One MLflow run per trial in `tircost-bench/<suite>/gcn_topk-study`; returns the experiment id."""
+    from mlflow.entities import Metric, Param
+
+    from tircost_bench.evaluation.tracking import artifact_root, client
+
+    mlc = client()
+    name = f"tircost-bench/{suite_name}/gcn_topk-study"
+    exp = mlc.get_experiment_by_name(name)
+    exp_id = exp.experiment_id if exp else mlc.create_experiment(
+        name, artifact_location=(artifact_root(mlc.tracking_uri) / "gcn_topk-study").as_uri())
+    for line in sorted(ln for f in [*results.glob("trials-w*.jsonl"), *results.glob("trials.jsonl")] for ln in f.read_text().splitlines() if ln):
+        t = json.loads(line)
+        run = mlc.create_run(exp_id, run_name=f"trial-{t['number']:03d}", tags={"state": t["state"]})
+        rid = run.info.run_id
+        ms = [Metric("val_pairwise", float(h["val_pairwise"]), 0, h["epoch"]) for h in t["history"]]
+        if t["state"] == "COMPLETE":
+            bm = t["best_metrics"]
+            ms += [Metric(k, float(bm[k2]), 0, 0) for k, k2 in (("best_val_pairwise", "val_pairwise"),
+                                                                 ("best_val_peak1", "val_peak1"),
+                                                                 ("best_val_top5", "val_top5"))]
+            ms.append(Metric("seconds", float(t["seconds"]), 0, 0))
+        mlc.log_batch(rid, metrics=ms, params=[Param(k, str(v)) for k, v in t["params"].items()])
+        mlc.set_terminated(rid, "FINISHED" if t["state"] == "COMPLETE" else "KILLED")
+    return exp_id
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--results", type=Path, required=True)
+    ap.add_argument("--stage", type=Path, required=True)
+    ap.add_argument("--suite", default="h100")
+    ap.add_argument("--no-mlflow", action="store_true")
+    ap.add_argument("--only-mlflow", action="store_true", help="log the study's trials and stop (RESULTS may be "
+                    "submissions/gcn_topk/study/<suite>, which ships them as trials.jsonl)")
+    ap.add_argument("--dest", type=Path, default=None, help="checkpoint root (default: the submission's; "
+                    "another root leaves submission.json alone, for rehearsals)")
+    ap.add_argument("--command", default="python3 tools/device/gcn_train_gpu.py all --data STAGE --out RESULTS")
+    a = ap.parse_args()
+    from tircost_bench.evaluation.lofo import Fold, score, summary
+    from tircost_bench.suite.loader import LabeledPrograms, load_suite
+
+    if a.only_mlflow:
+        print("mlflow experiment", log_study(a.results, a.suite))
+        return
+    suite = load_suite(a.suite)
+    meta = json.loads((a.stage / "meta.json").read_text())
+    programs = {s: suite.labeled(s) for s in ("train", "val")}
+    by_uid = {p.uid: p for s in programs for p in programs[s].programs}
+    lat_by_uid = {p.uid: x for s in programs for p, x in zip(programs[s].programs, programs[s].latencies)}
+    if not a.no_mlflow:
+        print("mlflow experiment", log_study(a.results, suite.name))
+    registered = {}
+    for res in sorted(a.results.glob("seed*/")):
+        out = (a.dest or SUBMISSION / "checkpoints") / suite.name / res.name
+        r = write_checkpoint(res, a.stage, meta, suite, by_uid, out, a.command)
+        registered[str(r["seed"])] = f"checkpoints/{suite.name}/{res.name}"
+        print(f"{res.name}: val pairwise {r['best_val']:.4f}, epoch {r['best_epoch']}, {r['stop']} -> {out}")
+    lofo = []
+    for res in sorted(a.results.glob("lofo-*/")):
+        r = json.loads((res / "result.json").read_text())
+        if not r.get("held_uids"):
+            continue  # a rehearsal slice without the family
+        f = next(f for f in meta["folds"] if f["name"] == r["fold"])
+        fold = Fold(f["name"], f["kind"], tuple(f["members"]), tuple(f["task_ids"]))
+        held = LabeledPrograms([by_uid[u] for u in r["held_uids"]], np.array([lat_by_uid[u] for u in r["held_uids"]]))
+        lofo.append(summary(fold, score(suite, fold, held, np.exp(np.asarray(r["held_z"]))), r["n_train"]))
+        print(lofo[-1])
+    (a.results / "lofo.json").write_text(json.dumps(lofo, indent=1))
+    if a.dest is not None:
+        return
+    sub = json.loads((SUBMISSION / "submission.json").read_text())
+    sub["checkpoints"][suite.sha256] = registered
+    (SUBMISSION / "submission.json").write_text(json.dumps(sub, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,150 @@
+"""The Optuna study over gcn_topk's model and training space, and the device-side orchestration.
+
+`all`: `--workers` study processes share one Optuna journal (TPE, constant liar, median pruning on val
+pairwise per epoch) for `--study-seconds`; then the best trial's parameters train every seed and every
+leave-one-family-out fold to convergence, in parallel processes. Everything lands under --out as it goes:
+trials-w<k>.jsonl (one JSON per finished or pruned trial), study.json (best), seed<k>/ and lofo-<i>/
+(model.pt + result.json), summary.json, and log files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import gcn_train_gpu as g
+
+EMBEDDINGS = {"word2vec16": ("word2vec", 16), "fasttext16": ("fasttext", 16), "word2vec32": ("word2vec", 32)}
+
+
+def exported(data: Path) -> list[str]:
+    """The embedding variants fitted for seed 0 (the study's seed) that the CPU side exported."""
+    return sorted(k for k, (kind, dim) in EMBEDDINGS.items() if (data / f"emb-{kind}{dim}-s0").is_dir())
+
+
+def suggest(trial, variants: list[str]) -> dict:
+    kind, dim = EMBEDDINGS[trial.suggest_categorical("embedding_variant", variants)]
+    return {
+        "conv": trial.suggest_categorical("conv", ["graph", "gcn", "sage"]),
+        "layers": trial.suggest_int("layers", 2, 4),
+        "pool_ratio": trial.suggest_float("pool_ratio", 0.5, 1.0, step=0.1),
+        "readout": trial.suggest_categorical("readout", ["sum", "last", "concat"]),
+        "hidden": trial.suggest_categorical("hidden", [64, 128, 256]),
+        "dropout": trial.suggest_float("dropout", 0.0, 0.3, step=0.05),
+        "loss": trial.suggest_categorical("loss", ["huber_pair", "pair", "huber", "lambda"]),
+        "rank_weight": trial.suggest_float("rank_weight", 0.3, 3.0, log=True),
+        "per_task": trial.suggest_categorical("per_task", [8, 16, 32]),
+        "tasks_per_batch": trial.suggest_categorical("tasks_per_batch", [8, 16, 32]),
+        "lr": trial.suggest_float("lr", 3e-4, 5e-3, log=True),
+        "lr_schedule": trial.suggest_categorical("lr_schedule", ["const", "cosine"]),
+        "freeze_embedding": trial.suggest_categorical("freeze_embedding", [True, False]),
+        "numeric": trial.suggest_categorical("numeric", [True, False]),
+        "embedding": kind, "emb_dim": dim,
+    }
+
+
+def _study(out: Path, worker: int):
+    import optuna
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    storage = JournalStorage(JournalFileBackend(str(out / "journal.log")))
+    sampler = optuna.samplers.TPESampler(seed=worker, multivariate=True, constant_liar=True, n_startup_trials=10)
+    pruner = optuna.pruners.MedianPruner(n_startup_trials=8, n_warmup_steps=4)
+    return optuna.create_study(study_name="gcn_topk-h100", storage=storage, sampler=sampler, pruner=pruner,
+                               direction="maximize", load_if_exists=True)
+
+
+def cmd_study(a) -> None:
+    import optuna
+
+    worker = int(os.environ.get("GCN_WORKER", "0"))
+    study = _study(a.out, worker)
+    cache: dict[tuple[str, int], g.Data] = {}
+    variants = exported(a.data)
+    log = open(a.out / f"trials-w{worker}.jsonl", "a")  # noqa: SIM115 - appended per trial, lives with the process
+
+    def objective(trial) -> float:
+        p = {**g.DEFAULTS, **suggest(trial, variants)}
+        key = (p["embedding"], p["emb_dim"])
+        if key not in cache:
+            cache[key] = g.Data(a.data, a.device, *key, 0)
+        data = cache[key]
+        tr, va, _ = g.fold_masks(data, None)
+
+        seen: list[dict] = []
+
+        def on_epoch(epoch: int, val: float) -> None:
+            seen.append({"epoch": epoch, "val_pairwise": val})
+            trial.report(val, epoch)
+            if trial.should_prune():
+                raise optuna.TrialPruned()
+
+        rec = {"number": trial.number, "worker": worker, "params": trial.params}
+        try:
+            r = g.train(data, p, 0, tr, va, a.trial_epochs, 5, a.trial_seconds, on_epoch)
+        except optuna.TrialPruned:
+            rec.update(state="PRUNED", history=seen)
+            log.write(json.dumps(rec) + "\n")
+            log.flush()
+            raise
+        rec.update(state="COMPLETE", value=r["best_val"], best_epoch=r["best_epoch"], stop=r["stop"],
+                   seconds=r["seconds"], best_metrics=r["best_metrics"], history=r["history"])
+        log.write(json.dumps(rec) + "\n")
+        log.flush()
+        for k in ("val_peak1", "val_top5"):
+            trial.set_user_attr(k, r["best_metrics"][k])
+        return r["best_val"]
+
+    study.optimize(objective, timeout=max(1.0, a.study_seconds - a.trial_seconds), catch=(RuntimeError, ValueError, OSError))
+
+
+def _spawn(a, argv: list[str], log: Path, env: dict | None = None) -> subprocess.Popen:
+    cmd = [sys.executable, "-u", str(Path(g.__file__).resolve()), *argv, "--data", str(a.data),
+           "--device", a.device]
+    return subprocess.Popen(cmd, stdout=open(log, "w"), stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+
+
+def cmd_all(a) -> None:
+    a.out.mkdir(parents=True, exist_ok=True)
+    t0 = time.time()
+    common = ["--out", str(a.out), "--study-seconds", str(a.study_seconds), "--trial-epochs", str(a.trial_epochs),
+              "--trial-seconds", str(a.trial_seconds)]
+    procs = [_spawn(a, ["study", *common], a.out / f"study-w{k}.log", {"GCN_WORKER": str(k)})
+             for k in range(a.workers)]
+    for p in procs:
+        p.wait()
+    study = _study(a.out, 0)
+    done = [t for t in study.trials if t.value is not None]
+    if not done:
+        raise SystemExit("study: no trial completed; see study-w*.log")
+    best = max(done, key=lambda t: t.value)
+    params = {**g.DEFAULTS, **_params_of(best.params)}
+    (a.out / "study.json").write_text(json.dumps({"best_number": best.number, "best_value": best.value,
+                                                  "best_params": best.params, "params": params,
+                                                  "n_trials": len(study.trials), "n_complete": len(done),
+                                                  "seconds": time.time() - t0}))
+    print(f"study: {len(study.trials)} trials, best #{best.number} val {best.value:.4f} {best.params}", flush=True)
+    final = ["--params", json.dumps(params), "--max-epochs", str(a.max_epochs), "--patience", str(a.patience),
+             "--max-seconds", str(a.max_seconds)]
+    runs = [_spawn(a, ["train", *final, "--seed", str(s), "--out", str(a.out / f"seed{s}")], a.out / f"seed{s}.log")
+            for s in a.seeds]
+    data_meta = json.loads((a.data / "meta.json").read_text())
+    runs += [_spawn(a, ["train", *final, "--seed", "0", "--fold", f["name"], "--out", str(a.out / f"lofo-{i}")],
+                    a.out / f"lofo-{i}.log") for i, f in enumerate(data_meta["folds"])]
+    for p in runs:
+        p.wait()
+    (a.out / "summary.json").write_text(json.dumps({"seconds": time.time() - t0, "params": params,
+                                                    "returncodes": [p.returncode for p in runs]}))
+    print(f"all done in {time.time() - t0:.0f}s", flush=True)
+
+
+def _params_of(optuna_params: dict) -> dict:
+    p = dict(optuna_params)
+    kind, dim = EMBEDDINGS[p.pop("embedding_variant")]
+    return {**p, "embedding": kind, "emb_dim": dim}
+

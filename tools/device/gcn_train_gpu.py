@@ -1,0 +1,213 @@
+"""Train gcn_topk on a GPU from the arrays gcn_export.py wrote: an Optuna study, then 5 seeds and LOFO folds.
+
+    python3 gcn_train_gpu.py all --data STAGE --out RESULTS [--study-seconds 200 --workers 10]
+    python3 gcn_train_gpu.py train --data STAGE --out DIR --params '{...}' --seed 0 [--fold NAME]
+
+Needs numpy, torch, torch_geometric (and optuna for the study); no TVM, no gensim. The network, batching and
+losses are the submission's own (gcn_topk_model.py), so the state dict loads with GCNTopKPredictor.load.
+Validation is the suite's val split; early stopping on mean per-task val pairwise accuracy. Study trials
+run in parallel processes sharing an Optuna journal; every trial's params, history and val metrics are
+written as JSON (RESULTS/trials.jsonl) to be logged into MLflow on the CPU side.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+HERE = Path(__file__).resolve().parent
+for p in (HERE, HERE.parents[1] / "submissions" / "gcn_topk", Path.cwd()):
+    sys.path.append(str(p))
+from gcn_topk_model import Batch, GCNTopK, task_batches, task_z, training_loss
+
+from tircost_bench.metrics import pairwise_accuracy, peak_score, top_k_recall
+
+MODEL_KEYS = ("conv", "hidden", "layers", "pool_ratio", "dropout", "readout", "numeric", "freeze_embedding")
+DEFAULTS = {"conv": "graph", "hidden": 64, "layers": 3, "pool_ratio": 0.8, "dropout": 0.1, "readout": "sum",
+            "numeric": True, "freeze_embedding": True, "embedding": "word2vec", "emb_dim": 16, "lr": 2e-3,
+            "weight_decay": 1e-5, "rank_weight": 1.0, "loss": "huber_pair", "per_task": 16,
+            "tasks_per_batch": 8, "lr_schedule": "const"}
+
+
+class Data:
+    """All train/val graphs resident on the device; batches are gathered there (no host collate)."""
+
+    def __init__(self, stage: Path, device: str, kind: str, dim: int, seed: int) -> None:
+        self.meta = json.loads((stage / "meta.json").read_text())
+        a = np.load(stage / "graphs.npz")
+        emb = stage / f"emb-{kind}{dim}-s{seed}"
+        self.vectors = torch.from_numpy(np.load(emb / "embedding.npy"))
+        rows = np.load(emb / "rows.npy").astype(np.int64)
+        dev = torch.device(device)
+        self.dev = dev
+        mean, std = (np.asarray(self.meta[k], np.float32) for k in ("feature_mean", "feature_std"))
+        self.num = torch.from_numpy((a["feat"] - mean) / std).to(dev)  # float32, as pack() computes it
+        self.tok = torch.from_numpy(rows[a["tok"].astype(np.int64)]).to(dev)
+        self.edges = torch.from_numpy(a["edges"].astype(np.int64)).to(dev)
+        self.n_nodes = torch.from_numpy(a["n_nodes"].astype(np.int64)).to(dev)
+        self.n_edges = torch.from_numpy(a["n_edges"].astype(np.int64)).to(dev)
+        self.node_start = torch.cumsum(self.n_nodes, 0) - self.n_nodes
+        self.edge_start = torch.cumsum(self.n_edges, 0) - self.n_edges
+        self.task, self.log_lat, self.is_val, self.uid = a["task"], a["log_lat"], a["is_val"], a["uid"]
+
+    def batch(self, gidx: np.ndarray) -> Batch:
+        g = torch.from_numpy(np.asarray(gidx, np.int64)).to(self.dev)
+        nn_, ne = self.n_nodes[g], self.n_edges[g]
+        ar = torch.arange(g.numel(), device=self.dev)
+        node_graph = torch.repeat_interleave(ar, nn_)
+        node_off = torch.cumsum(nn_, 0) - nn_
+        nodes = self.node_start[g][node_graph] + torch.arange(node_graph.numel(), device=self.dev) - node_off[node_graph]
+        edge_graph = torch.repeat_interleave(ar, ne)
+        e_off = torch.cumsum(ne, 0) - ne
+        eids = self.edge_start[g][edge_graph] + torch.arange(edge_graph.numel(), device=self.dev) - e_off[edge_graph]
+        src = self.edges[0, eids] + node_off[edge_graph]
+        dst = self.edges[1, eids] + node_off[edge_graph]
+        ei = torch.stack([torch.cat([src, dst]), torch.cat([dst, src])])  # reverse edges, as pack() adds them
+        return Batch(self.tok[nodes], self.num[nodes], ei, node_graph, int(g.numel()))
+
+
+def build_model(data: Data, p: dict) -> GCNTopK:
+    model = GCNTopK(data.vectors.shape[0], data.vectors.shape[1], data.num.shape[1] if p["numeric"] else 0,
+                    p["hidden"], p["conv"], p["layers"], p["pool_ratio"], p["dropout"], p["freeze_embedding"],
+                    p["readout"])
+    with torch.no_grad():
+        model.emb.weight.copy_(data.vectors)
+    return model.to(data.dev)
+
+
+@torch.no_grad()
+def predict(model: GCNTopK, data: Data, idx: np.ndarray, bs: int = 2048) -> np.ndarray:
+    model.eval()
+    out = [model(data.batch(idx[s:s + bs])).float().cpu().numpy() for s in range(0, idx.size, bs)]
+    return np.concatenate(out).astype(np.float64) if out else np.zeros(0)
+
+
+def val_metrics(z: np.ndarray, log_lat: np.ndarray, task: np.ndarray) -> dict[str, float]:
+    lat = np.exp(log_lat)
+    per = {"pairwise": [], "peak1": [], "top5": []}
+    for t in np.unique(task):
+        m = task == t
+        per["pairwise"].append(pairwise_accuracy(lat[m], z[m]))
+        per["peak1"].append(peak_score(lat[m], z[m], 1))
+        per["top5"].append(top_k_recall(lat[m], z[m], 5))
+    return {k: float(np.nanmean(v)) for k, v in per.items()}
+
+
+def train(data: Data, p: dict, seed: int, train_idx: np.ndarray, val_idx: np.ndarray, max_epochs: int,
+          patience: int, max_seconds: float, on_epoch=None) -> dict:
+    """Adam on same-task batches; keeps the weights of the best val-pairwise epoch."""
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    model = build_model(data, p)
+    params = [q for q in model.parameters() if q.requires_grad]
+    opt = torch.optim.Adam(params, lr=p["lr"], weight_decay=p["weight_decay"])
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, max_epochs) if p["lr_schedule"] == "cosine" else None
+    tid = data.task[train_idx]
+    z = torch.from_numpy(task_z(data.log_lat[train_idx], tid).astype(np.float32)).to(data.dev)
+    best, best_state, bad, hist, stop = -np.inf, None, 0, [], "max_epochs"
+    t0 = time.perf_counter()
+    for epoch in range(max_epochs):
+        model.train()
+        losses = []
+        for idx, groups in task_batches(tid, rng, p["per_task"], p["tasks_per_batch"]):
+            pred = model(data.batch(train_idx[idx]))
+            loss = training_loss(pred, z[torch.from_numpy(idx).to(data.dev)], torch.from_numpy(groups).to(data.dev),
+                                 p["loss"], p["rank_weight"])
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 5.0)
+            opt.step()
+            losses.append(loss.detach())
+        if sched is not None:
+            sched.step()
+        vm = val_metrics(predict(model, data, val_idx), data.log_lat[val_idx], data.task[val_idx])
+        hist.append({"epoch": epoch, "loss": float(torch.stack(losses).mean()), "val_pairwise": vm["pairwise"],
+                     "val_peak1": vm["peak1"], "val_top5": vm["top5"], "seconds": time.perf_counter() - t0})
+        if vm["pairwise"] > best:
+            best, bad = vm["pairwise"], 0
+            best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+        else:
+            bad += 1
+        if on_epoch is not None:
+            on_epoch(epoch, vm["pairwise"])  # raises optuna.TrialPruned to stop a poor trial
+        if bad >= patience:
+            stop = "early_stopping"
+            break
+        if time.perf_counter() - t0 > max_seconds:
+            stop = "time_cap"
+            break
+    model.load_state_dict(best_state)
+    best_epoch = int(np.argmax([h["val_pairwise"] for h in hist]))
+    return {"model": model, "state": best_state, "history": hist, "best_val": float(best), "stop": stop,
+            "best_epoch": best_epoch, "best_metrics": hist[best_epoch], "seconds": time.perf_counter() - t0}
+
+
+def fold_masks(data: Data, fold: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    held = np.zeros(data.task.size, bool)
+    if fold:
+        f = next(f for f in data.meta["folds"] if f["name"] == fold)
+        names = set(f["task_ids"])
+        held = np.array([data.meta["tasks"][t] in names for t in data.task])
+    tr = np.flatnonzero(~data.is_val & ~held)
+    va = np.flatnonzero(data.is_val & ~held)
+    return tr, va, np.flatnonzero(held)
+
+
+def cmd_train(a: argparse.Namespace) -> None:
+    """One final model (a seed, or a LOFO fold): to convergence, saved with its val predictions."""
+    p = {**DEFAULTS, **json.loads(a.params)}
+    # Each seed's own embedding fit where one was exported, else seed 0's (recorded in the result).
+    emb_seed = a.seed if (a.data / f"emb-{p['embedding']}{p['emb_dim']}-s{a.seed}").is_dir() else 0
+    data = Data(a.data, a.device, p["embedding"], p["emb_dim"], emb_seed)
+    tr, va, held = fold_masks(data, a.fold)
+    r = train(data, p, a.seed, tr, va, a.max_epochs, a.patience, a.max_seconds)
+    a.out.mkdir(parents=True, exist_ok=True)
+    torch.save(r["state"], a.out / "model.pt")
+    check = va[:64]  # CPU/GPU agreement: these programs' predictions travel with the checkpoint
+    info = {k: r[k] for k in ("history", "best_val", "stop", "best_epoch", "best_metrics", "seconds")}
+    info.update(params=p, max_epochs=a.max_epochs, patience=a.patience, max_seconds=a.max_seconds, seed=a.seed, embedding_seed=emb_seed, fold=a.fold, n_train=int(tr.size), n_val=int(va.size),
+                device=torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu",
+                torch=torch.__version__, check_uids=data.uid[check].tolist(),
+                check_z=predict(r["model"], data, check).tolist())
+    if a.fold:
+        info.update(held_uids=data.uid[held].tolist(), held_z=predict(r["model"], data, held).tolist())
+    (a.out / "result.json").write_text(json.dumps(info))
+    print(f"{a.out.name}: best val pairwise {r['best_val']:.4f} at epoch {r['best_epoch']} ({r['stop']}, "
+          f"{r['seconds']:.0f}s)", flush=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("mode", choices=["all", "study", "train"])
+    ap.add_argument("--data", type=Path, required=True)
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    ap.add_argument("--params", default="{}")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--fold", default=None)
+    ap.add_argument("--max-epochs", type=int, default=60)
+    ap.add_argument("--patience", type=int, default=10)
+    ap.add_argument("--max-seconds", type=float, default=240.0)
+    ap.add_argument("--study-seconds", type=float, default=200.0)
+    ap.add_argument("--trial-epochs", type=int, default=20)
+    ap.add_argument("--trial-seconds", type=float, default=75.0)
+    ap.add_argument("--workers", type=int, default=10)
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    a = ap.parse_args()
+    if a.device == "cpu":
+        torch.set_num_threads(1)  # rehearsal on a shared CPU: parallel processes, one thread each
+    torch.backends.cuda.matmul.allow_tf32 = False  # predictions must match the CPU's float32 to ~1e-5
+    torch.backends.cudnn.allow_tf32 = False
+    from gcn_study import cmd_all, cmd_study  # the study and the orchestration (imports this module back)
+
+    {"all": cmd_all, "study": cmd_study, "train": cmd_train}[a.mode](a)
+
+
+if __name__ == "__main__":
+    main()
