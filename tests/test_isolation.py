@@ -68,11 +68,14 @@ def test_route_is_open_without_isolation(route, hostile_env):
     """The control: in the evaluator's own process the same code reads the labels and scores perfectly."""
     from tircost_bench.suite.loader import _LOADED
 
+    saved = dict(_LOADED)  # suites other tests loaded: the thief takes the first memo entry it finds
+    _LOADED.clear()
     _LOADED[("control", True)] = hostile_env
     try:
         result = evaluate(thief(route), hostile_env, seeds=1, progress=False, isolation="none")
     finally:
-        del _LOADED[("control", True)]
+        _LOADED.clear()
+        _LOADED.update(saved)
     assert result.isolation == "none"
     assert result.stat("pairwise_accuracy").mean == 1.0
 
