@@ -186,7 +186,7 @@ def _build_in_workers(programs: list[Program], keys: list[str], use_disk: bool, 
             p = programs[i]
             wkey = str(p.workload._line[0])
             workloads.setdefault(wkey, (p.workload.task_id, p.workload._line, p.workload.target_json))
-            jobs.append((wkey, p.task_id, p.trace_json, keys[i], use_disk))
+            jobs.append((wkey, p.task_id, p.trace_json, keys[i], use_disk and bool(keys[i])))
         payloads.append(pickle.dumps((workloads, jobs), protocol=pickle.HIGHEST_PROTOCOL))
 
     pool = _graph_workers(workers)
@@ -219,7 +219,7 @@ def build_graphs(programs: Sequence[Program], workers: int = 2, use_disk: bool =
     keys: dict[int, str] = {}
     for i, p in enumerate(programs):
         g = p._cache.get(CACHE_KEY)
-        if g is None and use_disk:
+        if g is None and use_disk and p.uid >= 0:  # search-time candidates (uid < 0) stay in memory
             keys[i] = graph_key(p)
             g = _read_cached(keys[i])
         if g is None:
@@ -242,7 +242,7 @@ def build_graphs(programs: Sequence[Program], workers: int = 2, use_disk: bool =
         for i in todo:
             if i not in built:
                 built[i] = build_graph(programs[i])
-                if use_disk:
+                if i in keys:
                     _write_cached(keys[i], built[i])
                 bar.update()
     for i, g in built.items():
