@@ -47,12 +47,18 @@ def programs_from_candidates(context: Any, candidates: Sequence[Any]) -> list[Pr
     return CandidatePrograms()(context, candidates)
 
 
-def make_cost_model(predictor: Predictor) -> Any:
-    """Wrap `predictor`; scores are best-predicted / predicted latency in (0, 1], higher = faster."""
+def make_cost_model(predictor: Predictor, timer: Any = None) -> Any:
+    """Wrap `predictor`; scores are best-predicted / predicted latency in (0, 1], higher = faster.
+    `timer` (a search.timing.PartTimer) times the conversion, predict and update calls when given."""
+    import contextlib
+
     from tvm.ir.utils import derived_object
     from tvm.s_tir.meta_schedule.cost_model import PyCostModel
 
     to_programs = CandidatePrograms()
+
+    def part(name: str) -> Any:
+        return timer.part(name) if timer is not None else contextlib.nullcontext()
 
     @derived_object
     class PredictorCostModel(PyCostModel):
@@ -63,19 +69,23 @@ def make_cost_model(predictor: Predictor) -> Any:
             predictor.save(path)
 
         def update(self, context: Any, candidates: list[Any], results: list[Any]) -> None:
-            progs, lats = [], []
-            for prog, res in zip(to_programs(context, candidates), results):
-                secs = [float(x) for x in (res.run_secs or [])]
-                if secs and res.error_msg is None and all(np.isfinite(secs)):
-                    progs.append(prog)
-                    lats.append(float(np.mean(secs)))
-            if progs:
-                predictor.update(progs, np.asarray(lats, dtype=np.float64))
+            with part("update"):
+                progs, lats = [], []
+                for prog, res in zip(to_programs(context, candidates), results):
+                    secs = [float(x) for x in (res.run_secs or [])]
+                    if secs and res.error_msg is None and all(np.isfinite(secs)):
+                        progs.append(prog)
+                        lats.append(float(np.mean(secs)))
+                if progs:
+                    predictor.update(progs, np.asarray(lats, dtype=np.float64))
 
         def predict(self, context: Any, candidates: list[Any]) -> np.ndarray:
             if not candidates:
                 return np.zeros(0, dtype=np.float64)
-            lat = np.asarray(predictor.predict(to_programs(context, candidates)), dtype=np.float64)
+            with timer.predicting() if timer is not None else contextlib.nullcontext():
+                with part("programs"):
+                    programs = to_programs(context, candidates)
+                lat = np.asarray(predictor.predict(programs), dtype=np.float64)
             lat = np.where(np.isfinite(lat) & (lat > 0), lat, np.inf)
             best = lat.min() if np.isfinite(lat.min()) else 1.0
             return np.where(np.isfinite(lat), best / lat, 0.0).astype(np.float64)
