@@ -119,7 +119,7 @@ def test_real_tiny_search(small_suite, mlflow_store, tmp_path):
         assert model.trials == 16 and model.complete, name
         assert model.seconds_per_trial > 0
         assert sum(model.timing.values()) == pytest.approx(model.search_seconds)
-        assert model.timing["build"] > 0 and model.timing["model"] > 0, (name, model.timing)
+        assert model.timing["build"] > 0 and model.timing["predictor"] > 0, (name, model.timing)
         curve = results.networks["net-a"].curves[name]
         assert curve.trials == sorted(curve.trials) and curve.trials[-1] == 16
         assert curve.latency, name

@@ -2,7 +2,7 @@
 
     programs          candidates -> Programs (our adapter only; stock XGBModel reads candidates directly)
     features_graphs   PerStoreFeature extraction and AST graph builds inside predict (our adapter only)
-    model             the rest of predict: the predictor itself (stock XGBModel: features + booster)
+    predictor         the rest of predict: the model itself (stock XGBModel: its features + booster)
     update            online updates with the measured candidates (features of those included)
     build             compiling candidates in the warm pool
     run               from the builder's return to the measure callback: the runner's measurements
@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-PARTS = ("programs", "features_graphs", "model", "update", "build", "run", "other")
+PARTS = ("programs", "features_graphs", "predictor", "update", "build", "run", "other")
 
 
 class PartTimer:
@@ -39,7 +39,7 @@ class PartTimer:
 
     @contextlib.contextmanager
     def predicting(self) -> Iterator[None]:
-        """Predict time, split into features/graphs (when the wrapped workers run) and the model."""
+        """Predict time, split into features/graphs (when the wrapped workers run) and the predictor."""
         start, before = time.perf_counter(), self.seconds["features_graphs"] + self.seconds["programs"]
         self.phase = "predict"
         try:
@@ -47,7 +47,7 @@ class PartTimer:
         finally:
             self.phase = None
             inner = self.seconds["features_graphs"] + self.seconds["programs"] - before
-            self.seconds["model"] += time.perf_counter() - start - inner
+            self.seconds["predictor"] += time.perf_counter() - start - inner
 
     def build_ended(self) -> None:
         self.last_build_end = time.perf_counter()
