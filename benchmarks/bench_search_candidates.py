@@ -3,7 +3,8 @@
     nice -n 10 python benchmarks/bench_search_candidates.py --suite cpu-epyc2 --candidates 512
     nice -n 10 python benchmarks/bench_search_candidates.py --suite h100 --submissions submissions/xgboost
 
-Candidates are real programs of one task of the suite (its largest in the train split), replayed once into
+Candidates are real programs of one task of the suite (--task: the first train task whose id contains it,
+among those with the most programs; default a convolution), replayed once into
 MeasureCandidates outside the clock, as the tuner hands them to a cost model. Stock XGBModel is fitted online
 on the task's measured train programs, then `predict(context, candidates)` is timed: PerStoreFeature
 extraction and the booster. Our path is the same call on `make_cost_model(predictor)` for each submission
@@ -59,6 +60,7 @@ def main() -> None:
     ap.add_argument("--suite", default="cpu-epyc2")
     ap.add_argument("--candidates", type=int, default=512, help="candidates per predict call (stock population)")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--task", default="conv2d", help="a substring of the task id (default: a convolution)")
     ap.add_argument("--submissions", nargs="*", default=["submissions/xgboost", "submissions/gcn_topk"])
     args = ap.parse_args()
     os.environ.setdefault("TIRCOST_CACHE_DIR", tempfile.mkdtemp(prefix="tircost-bench-"))  # cold: no disk hits
@@ -76,7 +78,8 @@ def main() -> None:
 
     suite = load_suite(args.suite)
     train = suite.labeled("train")
-    task = max({p.task_id for p in train.programs}, key=lambda t: int((train.task_ids == t).sum()))
+    ids = sorted({p.task_id for p in train.programs}, key=lambda t: (-int((train.task_ids == t).sum()), t))
+    task = next((t for t in ids if args.task in t), ids[0])  # the first matching, of the most programs
     idx = [i for i, t in enumerate(train.task_ids) if t == task]
     progs = [train.programs[i] for i in idx]
     pool = [Program(-1 - i, p.task_id, (), p.workload, p._record_json) for i, p in enumerate(progs)]
