@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,8 +56,10 @@ def portable_folder(folder: Path) -> str:
 
 
 def build_result(sub: Any, suite: Any, config: Any, tasks: list[Any], runs: dict[str, ModelRun],
-                 predictor_info: dict, warnings: list[str], platform: dict, commit: str) -> SearchResult:
-    """Curves and metrics per network, totals per model, from what has been measured so far."""
+                 predictor_info: dict, warnings: list[str], platform: dict, commit: str,
+                 expected: Sequence[str] = ()) -> SearchResult:
+    """Curves and metrics per network, totals per model, from what has been measured so far; complete once
+    every model of `expected` (default: those in `runs`) has finished."""
     import tvm
 
     reference = STOCK if STOCK in runs and runs[STOCK].events else None
@@ -81,7 +84,8 @@ def build_result(sub: Any, suite: Any, config: Any, tasks: list[Any], runs: dict
                     **predictor_info},
         config=config.to_json(), reference_model=reference, target=dict(suite.manifest.target), platform=platform,
         tvm_version=tvm.__version__, harness_commit=commit, python=sys.version.split()[0], warnings=list(warnings),
-        models=models, networks=networks, complete=all(r.complete for r in runs.values()))
+        models=models, networks=networks,
+        complete=bool(runs) and all(n in runs and runs[n].complete for n in (expected or runs)))
 
 
 def resumable_runs(path: Path, sub: Any, suite: Any, config: Any) -> dict[str, ModelRun]:

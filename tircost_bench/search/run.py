@@ -297,7 +297,8 @@ def run_searches(submissions: Sequence[Submission | str | Path], suite: Suite | 
         out = []
         for sub in subs:
             mine = {k: v for k, v in runs.items() if k in REFERENCES.values() or k == sub.name}
-            out.append(build_result(sub, st, config, tasks, mine, infos[sub.name], warnings, platform, sha))
+            expected = [m for m in order if m in REFERENCES.values() or m == sub.name]
+            out.append(build_result(sub, st, config, tasks, mine, infos[sub.name], warnings, platform, sha, expected))
         return out
 
     def checkpoint() -> None:
