@@ -20,6 +20,7 @@ from tircost_bench.search.curves import (
     trials_to_reference,
 )
 from tircost_bench.search.publish import publish_search, search_summary_markdown
+from tircost_bench.search.result import SearchResult
 
 
 def test_network_curve_waits_for_every_task_and_never_rises():
@@ -71,7 +72,7 @@ c = te.compute((n, n), lambda i, j: te.sum(a[i, k] * b[k, j], axis=k), name="C")
 tasks = [SearchTask("matmul64", tvm.IRModule({"main": te.create_prim_func([a, b, c])}), {"net-a": 2.0})]
 config = SearchConfig(budget=16, per_iter=8, seed=0, population=32, workers=2)
 results = run_search(PROJECT_ROOT / "baselines" / "random", Suite(suite_dir), config, tasks=tasks)
-saved = save_all(results, __import__("pathlib").Path(out))
+saved = save_all(results, __import__("pathlib").Path(out))  # run_search wrote nothing: no out_dir
 print("RUN_ID", saved["mlflow_run_id"])
 """
 
@@ -83,9 +84,10 @@ def test_results_are_saved_without_matplotlib(tmp_path, monkeypatch):
     from tircost_bench.search.output import save_all
 
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib raises ImportError
-    results = {"networks": {}, "models": {}}
+    results = SearchResult({"name": "s", "version": "1", "sha256": "x"}, {"name": "m", "version": "1"},
+                           {"seed": 0}, None, {}, {}, "0.27", "abc", "3.11", [], {}, {})
     saved = save_all(results, tmp_path / "out", track=False)
-    assert saved["plots"] == [] and json.loads(saved["results"].read_text()) == results
+    assert saved["plots"] == [] and SearchResult.load(saved["results"]) == results
 
 
 def test_real_tiny_search(small_suite, mlflow_store, tmp_path):
@@ -99,25 +101,33 @@ def test_real_tiny_search(small_suite, mlflow_store, tmp_path):
     proc = subprocess.run([sys.executable, "-c", CHILD, str(small_suite.path), str(out)],
                           capture_output=True, check=False, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    results = json.loads((out / "search_results.json").read_text())
+    results = SearchResult.load(out / "search_results.json")
     # stderr is a pipe here, not a terminal: progress comes as plain lines a log file keeps
     assert "ms-xgb: 16/16 trials" in proc.stderr and "random: 8/16 trials" in proc.stderr
 
-    assert set(results["models"]) == {"random", "ms-xgb", "ms-random"}
+    assert set(results.models) == {"random", "ms-xgb", "ms-random"} and results.complete
+    # seed 0: the references first; the order is recorded
+    assert [m for m, _ in sorted(results.models.items(), key=lambda kv: kv[1].order)] == ["ms-xgb", "ms-random",
+                                                                                          "random"]
     # where `tircost-bench search` writes without --out
     assert default_out_dir(results) == Path("search-results") / small_suite.name / "random-seed0"
-    assert results["reference_model"] == "ms-xgb"
-    assert results["harness_commit"] == git_commit(PROJECT_ROOT)  # provenance: which harness measured it
-    for name, model in results["models"].items():
-        assert model["trials"] == 16, name
-        assert model["seconds_per_trial"] > 0
-        curve = results["networks"]["net-a"]["curves"][name]
-        assert curve["trials"] == sorted(curve["trials"]) and curve["trials"][-1] == 16
-        assert curve["latency"], name
-        assert all(x >= y for x, y in zip(curve["latency"], curve["latency"][1:])), name
-        best = model["task_best_latency"]["matmul64"]
-        assert curve["latency"][-1] == pytest.approx(2.0 * best)
-    assert results["networks"]["net-a"]["metrics"]["ms-xgb"]["speed_up"] == 1.0
+    assert results.reference_model == "ms-xgb"
+    assert results.harness_commit == git_commit(PROJECT_ROOT)  # provenance: which harness measured it
+    assert results.submission["folder"] == "baselines/random"  # no machine-local path
+    assert results.submission["warmup_builds"] >= 1  # the compile path was warmed before any clock
+    for name, model in results.models.items():
+        assert model.trials == 16 and model.complete, name
+        assert model.seconds_per_trial > 0
+        assert sum(model.timing.values()) == pytest.approx(model.search_seconds)
+        assert model.timing["build"] > 0 and model.timing["predictor"] > 0, (name, model.timing)
+        curve = results.networks["net-a"].curves[name]
+        assert curve.trials == sorted(curve.trials) and curve.trials[-1] == 16
+        assert curve.latency, name
+        assert all(x >= y for x, y in zip(curve.latency, curve.latency[1:])), name
+        best = model.task_best_latency["matmul64"]
+        assert curve.latency[-1] == pytest.approx(2.0 * best)
+    assert results.models["random"].timing["programs"] > 0  # our adapter converts; stock reads candidates
+    assert results.networks["net-a"].metrics["ms-xgb"]["speed_up"] == 1.0
     assert (out / "curves-net-a.png").stat().st_size > 0
 
     from mlflow.tracking import MlflowClient
@@ -129,9 +139,10 @@ def test_real_tiny_search(small_suite, mlflow_store, tmp_path):
     assert run.data.metrics["random/trials"] == 16.0
 
     md1 = search_summary_markdown(results)
-    assert md1 == search_summary_markdown(json.loads(json.dumps(results)))  # deterministic
-    run = f"{results['submission']['name']} {results['submission']['version']}"
-    assert f"| net-a | {run} | ms-xgb | reference |" in md1
+    assert md1 == search_summary_markdown(SearchResult.from_json(results.to_json()))  # deterministic
+    run = f"{results.name} {results.submission['version']}"
+    assert f"| net-a | {run} | ms-xgb | reference | 0 | 16 |" in md1
+    assert "| ms-xgb | 1 |" in md1  # the timing table
     md, js = publish_search([results], tmp_path / "lb")
     assert md.name == f"{small_suite.name}-search.md" and md.read_text() == md1
     assert len(json.loads(js.read_text())["rows"]) == 3
@@ -140,7 +151,7 @@ def test_real_tiny_search(small_suite, mlflow_store, tmp_path):
 
     from tircost_bench.cli import app
 
-    (tmp_path / "r.json").write_text(json.dumps(results))
+    results.write(tmp_path / "r.json")
     got = CliRunner(env={"TIRCOST_LEADERBOARD_DIR": str(tmp_path / "lb2")}).invoke(
         app, ["publish-search", str(tmp_path / "r.json")])
     assert got.exit_code == 0, got.output

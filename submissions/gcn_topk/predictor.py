@@ -206,29 +206,28 @@ class GCNTopKPredictor(Predictor):
                        "n_train": len(train), "n_valid": len(valid)}
 
     def update(self, programs: Sequence[Program], latencies: np.ndarray) -> None:
-        """Online learning in search: `online_steps` Adam steps from the trained weights on every measurement
-        the tuner has reported so far (each update restarts from the trained weights, so what it learns
-        never drifts from a chain of fine-tunes)."""
+        """Online learning in search, incremental: Adam steps continue from the current weights (no restart
+        from the trained ones) on batches drawn from every measurement so far, and the steps of an update
+        shrink with the share of new measurements: online_steps x new / all, at least 1. A search of n
+        updates then costs ~online_steps x ln(n) steps, not online_steps x n (was 21.5 s a 264-trial search)."""
         c = self.config
         if self.model is None:
             raise RuntimeError("gcn_topk: fit or load first")
         if c.online_steps <= 0 or not len(programs):
             return
         torch.set_num_threads(c.threads)
-        if self._trained_state is None:
-            self._trained_state = copy.deepcopy(self.model.state_dict())
         packed = self._pack(self._graphs(programs))
         self._online += [(g, p.task_id, float(x)) for g, p, x in zip(packed, programs, latencies)]
         graphs = [g for g, _, _ in self._online]
         tids = np.array([t for _, t, _ in self._online])
         z = torch.from_numpy(task_z(np.log([x for _, _, x in self._online]), tids).astype(np.float32))
-        self.model.load_state_dict(self._trained_state)
+        budget = max(1, int(np.ceil(c.online_steps * len(programs) / len(self._online))))
         params, opt = self._optimizer()
-        rng = np.random.default_rng(self.seed)
+        rng = np.random.default_rng([self.seed, len(self._online)])  # a new draw every update
         self.model.train()
         steps = 0
-        while steps < c.online_steps:
-            batches = task_batches(tids, rng, c.per_task, c.tasks_per_batch)[: c.online_steps - steps]
+        while steps < budget:
+            batches = task_batches(tids, rng, c.per_task, c.tasks_per_batch)[: budget - steps]
             if not batches:
                 break  # no task has two programs yet: nothing to rank
             for idx, groups in batches:

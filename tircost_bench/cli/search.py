@@ -22,21 +22,33 @@ def search(
     out: Path | None = typer.Option(None, help="Output folder (default search-results/SUITE/NAME-seedS)."),
     retrain: bool = typer.Option(False, help="Fit even where a checkpoint for (suite, seed) exists."),
     no_track: bool = typer.Option(False, "--no-track", help="Do not record the search in MLflow."),
+    trials_per_task: int | None = typer.Option(None, min=1, help="Budget = this x the number of tasks (overrides --budget)."),
+    order: str = typer.Option("alternate", help="Run order of the models: alternate (rotated by the seed) or fixed."),
+    no_warmup: bool = typer.Option(False, "--no-warmup", help="Skip building and running a program of each task first."),
+    resume: bool = typer.Option(False, help="Keep the models an interrupted search in --out had finished."),
+    commit: str | None = typer.Option(None, help="Harness commit to record (default: this checkout's HEAD)."),
 ) -> None:
     """Tune the held-out networks with the submission's cost model vs. TVM's stock XGBModel and RandomModel."""
-    from tircost_bench.search import SearchConfig, SearchError, default_out_dir, run_search, save_all
+    from tircost_bench.predictors.submission import load_submission
+    from tircost_bench.search import SearchConfig, SearchError, run_search, save_all
+    from tircost_bench.search.output import output_dir
+    from tircost_bench.suite.loader import load_suite
 
     refs = tuple(r.strip() for r in references.split(",") if r.strip())
-    config = SearchConfig(budget=budget, per_iter=per_iter, seed=seed, scheduler=scheduler, references=refs)
+    config = SearchConfig(budget=budget, per_iter=per_iter, seed=seed, scheduler=scheduler, references=refs,
+                          trials_per_task=trials_per_task, order=order, warmup=not no_warmup)
     nets = [n.strip() for n in networks.split(",") if n.strip()] if networks else None
     try:
-        results = run_search(path, suite, config, networks=nets, retrain=retrain)
+        sub, st = load_submission(path), load_suite(suite)
+        folder = out or output_dir(st.name, sub.name, seed)  # written after every measured batch
+        results = run_search(sub, st, config, networks=nets, retrain=retrain, out_dir=folder, resume=resume,
+                             commit=commit)
     except SearchError as err:
         typer.secho(f"error: {err}", err=True, fg="red")
         raise typer.Exit(1) from None
-    saved = save_all(results, out or default_out_dir(results), track=not no_track)
-    for nid, net in sorted(results["networks"].items()):
-        for model, m in net["metrics"].items():
+    saved = save_all(results, folder, track=not no_track)
+    for nid, net in sorted(results.networks.items()):
+        for model, m in net.metrics.items():
             lat, ttr, speed_up = m["final_latency"], m["time_to_reference"], m["speed_up"]
             typer.echo(f"{nid} {model}: final {'–' if lat is None else f'{lat * 1e3:.3f} ms'}, time to reference "
                        f"{'never' if ttr is None else f'{ttr:.1f} s'}, "
@@ -50,11 +62,17 @@ def publish_search_cmd(
 ) -> None:
     """Write leaderboard/SUITE-search.md and .json from `tircost-bench search` results."""
     from tircost_bench.search.publish import load_results, publish_search
+    from tircost_bench.search.result import SearchResultError
 
     missing = [str(p) for p in results if not p.is_file()]
     if missing:
         typer.secho(f"error: no such results file: {', '.join(missing)} (run `tircost-bench search` first)",
                     err=True, fg="red")
         raise typer.Exit(1)
-    md, js = publish_search(load_results(results))
+    try:
+        loaded = load_results(results)
+    except SearchResultError as err:
+        typer.secho(f"error: {err}", err=True, fg="red")
+        raise typer.Exit(1) from None
+    md, js = publish_search(loaded)
     typer.echo(f"published {md} and {js}")

@@ -76,7 +76,7 @@ def build_graphs(programs: Sequence[Program], workers: int = 2, use_disk: bool =
     keys: dict[int, str] = {}
     for i, p in enumerate(programs):
         g = p._cache.get(CACHE_KEY)
-        if g is None and use_disk:
+        if g is None and use_disk and p.uid >= 0:  # search-time candidates (uid < 0) stay in memory
             keys[i] = graph_key(p)
             g = _read_cached(keys[i])
         if g is None:
@@ -98,7 +98,7 @@ def build_graphs(programs: Sequence[Program], workers: int = 2, use_disk: bool =
         for i in todo:
             if i not in built:
                 built[i] = build_graph(programs[i])
-                if use_disk:
+                if i in keys:
                     _write_cached(keys[i], built[i])
                 bar.advance()
     for i, g in built.items():

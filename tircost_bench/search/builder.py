@@ -48,14 +48,24 @@ def remove_artifact(path: str | None) -> None:
         shutil.rmtree(os.path.dirname(path), ignore_errors=True)
 
 
-def make_builder(pool: WarmPool, timeout_sec: float = 120.0) -> Any:
-    """A ms.builder.PyBuilder that builds every BuilderInput of a batch in `pool`'s warm workers."""
+def make_builder(pool: WarmPool, timeout_sec: float = 120.0, timers: Any = None) -> Any:
+    """A ms.builder.PyBuilder that builds every BuilderInput of a batch in `pool`'s warm workers.
+    `timers()`, when given, returns the PartTimer of the model searching now (or None)."""
     from tvm.ir.utils import derived_object
     from tvm.s_tir.meta_schedule.builder import BuilderResult, PyBuilder
 
     @derived_object
     class WarmPoolBuilder(PyBuilder):
         def build(self, build_inputs: list[Any]) -> list[Any]:
+            timer = timers() if timers is not None else None
+            if timer is None:
+                return self._build(build_inputs)
+            with timer.part("build"):
+                results = self._build(build_inputs)
+            timer.build_ended()
+            return results
+
+        def _build(self, build_inputs: list[Any]) -> list[Any]:
             futures = [pool.submit(build_one, inp.mod, inp.target.export()) for inp in build_inputs]
             results = []
             for fut in futures:

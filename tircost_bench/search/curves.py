@@ -116,9 +116,11 @@ def curve_metrics(curves: Mapping[str, Curve], reference_model: str | None) -> d
     return out
 
 
-def make_recorder(task_names: Sequence[str], on_batch: Callable[[Event, int], None] | None = None) -> Any:
-    """A MeasureCallback that appends an Event per measured batch to `.events` (the clock starts at
-    `.start()`); `on_batch(event, trials)` is called after each, e.g. to drive a progress bar."""
+def make_recorder(task_names: Sequence[str], on_batch: Callable[[Event, int], None] | None = None,
+                  events: list[Event] | None = None) -> Any:
+    """A MeasureCallback that appends an Event per measured batch to `.events` (`events` when given; the
+    clock starts at `.start()`); `on_batch(event, trials)` is called after each, e.g. to drive a progress
+    bar or write the results so far."""
     from tvm.ir.utils import derived_object
     from tvm.s_tir.meta_schedule.measure_callback import PyMeasureCallback
 
@@ -128,7 +130,7 @@ def make_recorder(task_names: Sequence[str], on_batch: Callable[[Event, int], No
     class CurveRecorder(PyMeasureCallback):
         def __init__(self) -> None:
             super().__init__()
-            self.events: list[Event] = []
+            self.events: list[Event] = events if events is not None else []
             self.best: dict[str, float] = {}
             self.trials = 0
             self.t0 = time.perf_counter()
@@ -155,3 +157,54 @@ def make_recorder(task_names: Sequence[str], on_batch: Callable[[Event, int], No
                 on_batch(ev, self.trials)
 
     return CurveRecorder()
+
+
+def value_at(curve: Curve, seconds: float) -> float | None:
+    """The step curve's latency at `seconds` (None before its first point)."""
+    out = None
+    for t, lat in zip(curve.seconds, curve.latency):
+        if t > seconds:
+            break
+        out = lat
+    return out
+
+
+def mean_latency(curve: Curve, start: float, end: float) -> float | None:
+    """Area under the step curve from `start` to `end`, divided by the window: its mean latency there
+    (None if the curve is not defined at `start` or the window is empty)."""
+    if end <= start or value_at(curve, start) is None:
+        return None
+    area, t, lat = 0.0, start, value_at(curve, start)
+    for ti, li in zip(curve.seconds, curve.latency):
+        if ti <= start:
+            continue
+        if ti >= end:
+            break
+        area += lat * (ti - t)
+        t, lat = ti, li
+    area += lat * (end - t)
+    return area / (end - start)
+
+
+def versus_stock(curve: Curve, stock: Curve) -> dict[str, Any]:
+    """The protocol's comparison of one model's curve with its stock XGBModel run (docs/search.md):
+    stock's seconds to its own final latency, the model's seconds to it, the speed-up (None when the model's
+    first point is already at or below stock's final: then `first_point_better`, and no speed-up is claimed),
+    the model's latency at stock's final second, and the mean latencies over the window both are defined."""
+    target = stock.final
+    stock_t = time_to_reference(stock, target)
+    model_t = time_to_reference(curve, target)
+    first_better = bool(curve.latency and target is not None and curve.latency[0] <= target * (1 + 1e-9))
+    start = max(curve.seconds[0], stock.seconds[0]) if curve.seconds and stock.seconds else 0.0
+    end = min(curve.seconds[-1], stock.seconds[-1]) if curve.seconds and stock.seconds else 0.0
+    model_mean, stock_mean = mean_latency(curve, start, end), mean_latency(stock, start, end)
+    return {
+        "final_latency": curve.final,
+        "stock_final_latency": target,
+        "stock_seconds_to_final": stock_t,
+        "seconds_to_stock_final": model_t,
+        "first_point_better": first_better,
+        "speed_up": None if first_better or not model_t or stock_t is None else stock_t / model_t,
+        "latency_at_stock_final_time": value_at(curve, stock.seconds[-1]) if stock.seconds else None,
+        "mean_latency_ratio": (model_mean / stock_mean) if model_mean and stock_mean else None,
+    }

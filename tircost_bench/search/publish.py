@@ -1,112 +1,197 @@
-"""The published search table: leaderboard/<suite>-search.md and .json, from one or more search results.
+"""The published search tables: leaderboard/<suite>-search.md and .json, from search results (docs/search.md).
 
-Deterministic given the results: no generation time, fixed ordering (network, then speed-up, best first)
-and rounding. Rows are per (network, run, model): each search run tunes its submission and the stock references
-in the same process on the same machine, and its time-to-reference is measured against its own stock run,
-so the references are shown with every run (their spread between runs is the noise of the metric).
+Deterministic given the results: no generation time, fixed ordering and rounding. Three tables:
+- summary: per (network, submission), over the seeds, each run compared with its own stock XGBModel run
+  (search.curves.versus_stock): medians and [min, max] spreads;
+- runs: one row per (network, run, model, seed), as measured;
+- timing: where each model's seconds went, per trial (search.timing.PARTS), median over the runs.
 """
 
 from __future__ import annotations
 
 import json
+import statistics
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from tircost_bench.paths import leaderboard_dir
+from tircost_bench.search.assemble import STOCK
+from tircost_bench.search.curves import versus_stock
+from tircost_bench.search.result import SearchResult
+from tircost_bench.search.timing import PARTS
 
-COLUMNS = ("network", "run", "model", "kind", "final_latency_ms", "time_to_reference_s", "trials_to_reference",
-           "speed_up", "seconds_per_trial", "budget", "seed")
+COLUMNS = ("network", "run", "model", "kind", "seed", "trials", "order", "final_latency_ms",
+           "stock_final_latency_ms", "seconds_to_stock_final", "stock_seconds_to_final", "speed_up",
+           "first_point_better", "latency_at_stock_final_time_ms", "mean_latency_ratio", "seconds_per_trial",
+           "complete")
+SUMMARY = ("network", "model", "seeds", "final_latency_ms", "stock_final_latency_ms", "seconds_to_stock_final",
+           "stock_seconds_to_final", "speed_up", "first_point_better", "latency_at_stock_final_time_ms",
+           "mean_latency_ratio", "seconds_per_trial")
+TIMING = ("model", "runs", "seconds_per_trial", *PARTS)
 
 
 def _round(x: Any, digits: int) -> Any:
     return None if x is None else round(float(x), digits)
 
 
-def search_rows(results: dict | Iterable[dict]) -> list[dict[str, Any]]:
-    """One row per (network, run, model); a run is a submission version's search (a run given twice counts once)."""
-    runs = [results] if isinstance(results, dict) else list(results)
+def _ms(x: float | None) -> float | None:
+    return None if x is None else round(x * 1e3, 4)
+
+
+def _runs(results: SearchResult | Iterable[SearchResult]) -> list[SearchResult]:
+    runs = [results] if isinstance(results, SearchResult) else list(results)
+    return sorted(runs, key=lambda r: (r.name, str(r.submission["version"]), r.seed))
+
+
+def search_rows(results: SearchResult | Iterable[SearchResult]) -> list[dict[str, Any]]:
+    """One row per (network, run, model, seed); a reference shared by several runs is listed once a seed."""
     rows: dict[tuple, dict[str, Any]] = {}
-    for res in sorted(runs, key=lambda r: (r["submission"]["name"], r["submission"]["version"])):
-        cfg = res["config"]
-        for nid, net in res["networks"].items():
-            for model, m in net["metrics"].items():
-                info = res["models"][model]
-                run = f"{res['submission']['name']} {res['submission']['version']}"
-                name = model if info["kind"] == "reference" else run
-                key = (nid, run, name, cfg["budget"], cfg["seed"])
+    for res in _runs(results):
+        run = f"{res.name} {res.submission['version']}"
+        for nid, net in res.networks.items():
+            stock = net.curves.get(STOCK)
+            for model, curve in net.curves.items():
+                info = res.models[model]
+                name = model if info.kind == "reference" else run
+                v = versus_stock(curve, stock) if stock is not None and stock.latency else {}
+                # a stock run shared by several submissions' results is one row; separate stock runs are not
+                key = (nid, name, res.seed, info.trials, curve.final, curve.seconds[-1] if curve.seconds else None)
                 rows[key] = {
-                    "network": nid, "run": run, "model": name, "kind": info["kind"],
-                    "final_latency_ms": _round(m["final_latency"] and m["final_latency"] * 1e3, 4),
-                    "time_to_reference_s": _round(m["time_to_reference"], 1),
-                    "trials_to_reference": m["trials_to_reference"],
-                    "speed_up": _round(m["speed_up"], 2),
-                    "seconds_per_trial": _round(info["seconds_per_trial"], 3),
-                    "budget": cfg["budget"], "seed": cfg["seed"],
+                    "network": nid, "run": run, "model": name, "kind": info.kind, "seed": res.seed,
+                    "trials": info.trials, "order": info.order, "final_latency_ms": _ms(curve.final),
+                    "stock_final_latency_ms": _ms(v.get("stock_final_latency")),
+                    "seconds_to_stock_final": _round(v.get("seconds_to_stock_final"), 1),
+                    "stock_seconds_to_final": _round(v.get("stock_seconds_to_final"), 1),
+                    "speed_up": _round(v.get("speed_up"), 2) if model != STOCK else None,
+                    "first_point_better": v.get("first_point_better") if model != STOCK else None,
+                    "latency_at_stock_final_time_ms": _ms(v.get("latency_at_stock_final_time")),
+                    "mean_latency_ratio": _round(v.get("mean_latency_ratio"), 3),
+                    "seconds_per_trial": _round(info.seconds_per_trial, 3),
+                    "complete": info.complete,
                 }
-
-    def order(r: dict[str, Any]) -> tuple:
-        su = r["speed_up"]
-        lat = r["final_latency_ms"]
-        return (r["network"], r["budget"], r["seed"], r["run"], su is None, -(su or 0.0), lat is None, lat or 0.0,
-                r["model"])
-
-    return sorted(rows.values(), key=order)
+    return sorted(rows.values(), key=lambda r: (r["network"], r["kind"] != "reference", r["model"], r["seed"]))
 
 
-def _suite_of(results: dict | Iterable[dict]) -> dict[str, Any]:
-    runs = [results] if isinstance(results, dict) else list(results)
-    suites = {(r["suite"]["name"], r["suite"]["sha256"]) for r in runs}
+def _spread(values: list[Any], digits: int) -> Any:
+    """median [min, max] of the numbers (None when none)."""
+    xs = [float(v) for v in values if v is not None]
+    if not xs:
+        return None
+    med = round(statistics.median(xs), digits)
+    return med if len(xs) == 1 else f"{med} [{round(min(xs), digits)}, {round(max(xs), digits)}]"
+
+
+def summary_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per (network, model): medians and spreads over the seeds of the complete runs."""
+    groups: dict[tuple, list[dict[str, Any]]] = {}
+    for r in rows:
+        if r["complete"]:
+            groups.setdefault((r["network"], r["model"]), []).append(r)
+    out = []
+    for (nid, model), rs in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] != STOCK, kv[0][1])):
+        firsts = [r["first_point_better"] for r in rs if r["first_point_better"] is not None]
+        out.append({
+            "network": nid, "model": model, "seeds": ",".join(str(r["seed"]) for r in rs),
+            **{k: _spread([r[k] for r in rs], d) for k, d in (
+                ("final_latency_ms", 4), ("stock_final_latency_ms", 4), ("seconds_to_stock_final", 1),
+                ("stock_seconds_to_final", 1), ("speed_up", 2), ("latency_at_stock_final_time_ms", 4),
+                ("mean_latency_ratio", 3), ("seconds_per_trial", 3))},
+            "first_point_better": f"{sum(firsts)}/{len(firsts)}" if firsts else None,
+        })
+    return out
+
+
+def timing_rows(results: SearchResult | Iterable[SearchResult]) -> list[dict[str, Any]]:
+    """Per model: seconds per trial of each part, median over the runs that recorded a timing."""
+    seen: dict[tuple, tuple[str, Any]] = {}
+    for res in _runs(results):
+        for model, info in res.models.items():
+            name = model if info.kind == "reference" else f"{res.name} {res.submission['version']}"
+            if info.timing and info.trials and info.complete:
+                seen[(name, res.seed, info.trials)] = (name, info)
+    by_model: dict[str, list[Any]] = {}
+    for name, info in seen.values():
+        by_model.setdefault(name, []).append(info)
+    out = []
+    for name, infos in sorted(by_model.items(), key=lambda kv: (kv[0] != STOCK, kv[0])):
+        row = {"model": name, "runs": len(infos),
+               "seconds_per_trial": round(statistics.median(i.seconds_per_trial for i in infos), 3)}
+        for part in PARTS:
+            row[part] = round(statistics.median(i.timing.get(part, 0.0) / i.trials for i in infos), 4)
+        out.append(row)
+    return out
+
+
+def _suite_of(runs: list[SearchResult]) -> dict[str, Any]:
+    suites = {(r.suite["name"], r.suite["sha256"]) for r in runs}
     if len(suites) != 1:
         raise ValueError(f"search results from several suites: {sorted(suites)}; publish one suite at a time")
-    return runs[0]["suite"]
+    return runs[0].suite
 
 
-def search_summary_markdown(results: dict | Iterable[dict]) -> str:
-    """A markdown table of every (network, model): final latency at equal budget, time to stock XGB's final
-    latency, and the speed-up over stock XGBModel (> 1: reaches stock's result sooner)."""
-    runs = [results] if isinstance(results, dict) else list(results)
-    suite = _suite_of(runs)
-
+def _table(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> list[str]:
     def cell(v: Any) -> str:
-        return "–" if v is None else str(v)
+        return "–" if v is None else str(v).replace("|", "\\|")
 
+    lines = ["| " + " | ".join(columns) + " |", "|" + "|".join("---" for _ in columns) + "|"]
+    lines += ["| " + " | ".join(cell(r[c]) for c in columns) + " |" for r in rows]
+    if not rows:
+        lines.append("| " + " | ".join(["–"] * len(columns)) + " |")
+    return lines
+
+
+def search_summary_markdown(results: SearchResult | Iterable[SearchResult]) -> str:
+    runs = _runs(results)
+    suite = _suite_of(runs)
+    cards = sorted({str(r.platform.get("gpu") or r.platform.get("cpu") or "?") for r in runs})
+    commits = sorted({r.harness_commit or "(unknown)" for r in runs})
+    rows = search_rows(runs)
     lines = [
         f"# Search: {suite['name']}",
         "",
-        ("End-to-end MetaSchedule search on the suite's held-out networks: estimated network latency "
-         "(sum of weight x best task latency) after the budget, search seconds to reach the latency the stock "
-         "XGBModel reaches at its full budget, and speed-up = stock's seconds to its own final latency / the "
-         "model's. Each run searched with its submission and the stock references in one process on one "
-         "machine, and is compared with its own stock run. Generated from `tircost-bench search` results; "
-         "do not edit by hand."),
+        ("End-to-end MetaSchedule search with each submission's cost model against TVM's stock XGBModel, under "
+         "the protocol of docs/search.md: estimated network latency (sum of weight x best task latency) over "
+         "search seconds and trials; every run is compared with its own stock run (same process, machine, "
+         "seed, budget). Speed-up = stock's seconds to its own final latency / the model's seconds to it; "
+         "it is not given where the model's first point is already at or below stock's final latency "
+         "(first_point_better), since it would only time the first round. mean_latency_ratio = the model's "
+         "mean latency / stock's over the seconds both curves are defined (area under the curve; < 1 better). "
+         "Generated by `tircost-bench publish-search`; do not edit by hand."),
         "",
-        "| " + " | ".join(COLUMNS) + " |",
-        "|" + "|".join("---" for _ in COLUMNS) + "|",
+        f"Measured on: {', '.join(cards)}; harness commit(s): {', '.join(commits)}.",
+        "",
+        "## Summary over seeds (median [min, max])",
+        "",
+        *_table(SUMMARY, summary_rows(rows)),
+        "",
+        "## Where the seconds go (seconds per trial, median over runs)",
+        "",
+        *_table(TIMING, timing_rows(runs)),
+        "",
+        "## Runs",
+        "",
+        *_table(COLUMNS, rows),
     ]
-    rows = search_rows(runs)
-    for r in rows:
-        lines.append("| " + " | ".join(cell(r[c]).replace("|", "\\|") for c in COLUMNS) + " |")
-    if not rows:
-        lines.append("| " + " | ".join(["–"] * len(COLUMNS)) + " |")
     return "\n".join(lines) + "\n"
 
 
-def search_summary_json(results: dict | Iterable[dict]) -> str:
-    runs = [results] if isinstance(results, dict) else list(results)
+def search_summary_json(results: SearchResult | Iterable[SearchResult]) -> str:
+    runs = _runs(results)
     suite = _suite_of(runs)
+    rows = search_rows(runs)
     doc = {"suite": suite["name"], "sha256": suite["sha256"], "version": suite["version"],
-           "columns": list(COLUMNS), "rows": search_rows(runs)}
+           "columns": list(COLUMNS), "rows": rows, "summary": summary_rows(rows), "timing": timing_rows(runs)}
     return json.dumps(doc, indent=1, sort_keys=True) + "\n"
 
 
-def load_results(paths: Iterable[Path]) -> list[dict]:
-    return [json.loads(Path(p).read_text()) for p in paths]
+def load_results(paths: Iterable[Path]) -> list[SearchResult]:
+    return [SearchResult.load(p) for p in paths]
 
 
-def publish_search(results: dict | Iterable[dict], out_dir: Path | None = None) -> tuple[Path, Path]:
+def publish_search(results: SearchResult | Iterable[SearchResult], out_dir: Path | None = None) -> tuple[Path, Path]:
     """Write <suite>-search.md and <suite>-search.json (default leaderboard/); rewritten only on change."""
-    runs = [results] if isinstance(results, dict) else list(results)
+    runs = _runs(results)
     name = _suite_of(runs)["name"]
     folder = Path(out_dir) if out_dir else leaderboard_dir()
     folder.mkdir(parents=True, exist_ok=True)

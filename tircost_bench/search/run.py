@@ -6,35 +6,39 @@ machine with the suite's target. The submission's predictor is trained on the su
 loads its shipped checkpoint for the suite's sha256 and the seed), exactly as `evaluate` does, and sees
 the tuner's measurements through Predictor.update. Search seconds start after the one-time warm-up (TVM
 imports, pool start, training) and include everything a search step costs: evolutionary search with the
-model's predictions, online updates, building and running. Models run one after the other, references
-first, in the same process.
+model's predictions, online updates, building and running. Models run one after the other in the same
+process, in an order that rotates with the seed (config.order "alternate"; "fixed": references first),
+after a warm-up that builds and runs one measured program of every task in every build worker (the
+compile path's first builds cost 9-10 s on the GPU machine, later ones 1.2-2 s). Several submissions can
+share one search (`run_searches`): one stock run per seed serves all of them. Results are written after
+every measured batch when `out_dirs` is given, so a lost machine keeps what it measured, and a re-run with
+`resume` skips the models that had finished.
 """
 
 from __future__ import annotations
 
 import math
 import os
-import sys
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from tircost_bench.collect.measure import MeasureSettings, make_runner
 from tircost_bench.collect.targets import describe_platform
-from tircost_bench.evaluation.results import git_commit
-from tircost_bench.paths import PROJECT_ROOT
 from tircost_bench.predictors.interface import Predictor
 from tircost_bench.predictors.pycostmodel import make_cost_model
 from tircost_bench.predictors.submission import Submission, load_submission
-from tircost_bench.search.builder import BuildPool, make_builder
-from tircost_bench.search.curves import Curve, Event, curve_metrics, make_recorder, network_curve
+from tircost_bench.search.assemble import STOCK, ModelRun, build_result, harness_commit, resumable_runs
+from tircost_bench.search.builder import BuildPool, make_builder, remove_artifact
+from tircost_bench.search.curves import Event, make_recorder
+from tircost_bench.search.result import SearchResult
+from tircost_bench.search.timing import PartTimer, run_end_callback, timed_cost_model, timing
 from tircost_bench.suite.loader import Suite, load_suite
 from tircost_bench.suite.splits import base_network
 
-REFERENCES = {"xgb": "ms-xgb", "random": "ms-random"}  # --references name -> model name in results
-STOCK = REFERENCES["xgb"]
+REFERENCES = {"xgb": STOCK, "random": "ms-random"}  # --references name -> model name in results
 
 
 class SearchError(RuntimeError):
@@ -46,6 +50,7 @@ class SearchTask:
     task_id: str
     mod: Any  # the workload IRModule
     weights: dict[str, float]  # network id -> occurrences of the task in that network
+    sample: Any = None  # a scheduled IRModule of one measured program (the warm-up builds and runs it)
 
 
 @dataclass
@@ -57,16 +62,15 @@ class SearchConfig:
     references: tuple[str, ...] = ("xgb", "random")
     population: int | None = None  # EvolutionarySearch population (None: stock 512); small for tests
     workers: int | None = None  # build workers (default: all cores)
+    trials_per_task: int | None = None  # if set, the budget is trials_per_task x the number of tasks
+    order: str = "alternate"  # run order: rotated by the seed ("alternate") or references first ("fixed")
+    warmup: bool = True  # build and run a measured program of every task before any clock starts
+
+    def budget_for(self, n_tasks: int) -> int:
+        return self.trials_per_task * n_tasks if self.trials_per_task else self.budget
 
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "references": list(self.references)}
-
-
-@dataclass
-class ModelRun:
-    events: list[Event] = field(default_factory=list)
-    seconds: float = 0.0
-    trials: int = 0
 
 
 def held_out_network_ids(suite: Suite) -> list[str]:
@@ -84,9 +88,10 @@ def suite_search_tasks(suite: Suite, networks: Sequence[str] | None = None) -> t
     if unknown or not chosen:
         raise SearchError(f"suite {suite.name} has no network {', '.join(unknown or wanted) or '(none held out)'}; "
                           f"its networks: {', '.join(all_ids)}")
-    mods = {}
+    mods, samples = {}, {}
     for p in suite.programs.values():
         mods.setdefault(p.task_id, p.workload)
+        samples.setdefault(p.task_id, p)
     tasks, warnings = [], []
     for tid, info in sorted(suite.tasks.items()):
         weights: dict[str, float] = {}
@@ -98,7 +103,7 @@ def suite_search_tasks(suite: Suite, networks: Sequence[str] | None = None) -> t
         if tid not in mods:
             warnings.append(f"task {tid} has no measured program in the suite (no workload): left out")
             continue
-        tasks.append(SearchTask(tid, mods[tid].mod, weights))
+        tasks.append(SearchTask(tid, mods[tid].mod, weights, samples[tid].mod))
     return tasks, warnings
 
 
@@ -156,8 +161,8 @@ def reference_cost_model(kind: str, cores: int) -> Any:
 
 
 def tune_model(cost_model: Any, tasks: list[SearchTask], target: dict[str, Any], builder: Any, runner: Any,
-               config: SearchConfig, on_batch: Any = None) -> ModelRun:
-    """One MetaSchedule search (fresh contexts and database) with `cost_model`, timestamped per batch."""
+               config: SearchConfig, run: ModelRun, on_batch: Any = None, timer: PartTimer | None = None) -> ModelRun:
+    """One MetaSchedule search (fresh contexts and database) with `cost_model`; `run.events` grows per batch."""
     import tvm
     import tvm.s_tir.meta_schedule as ms
 
@@ -175,36 +180,85 @@ def tune_model(cost_model: Any, tasks: list[SearchTask], target: dict[str, Any],
                                num_threads=cores) for t in tasks]
     scheduler = (ms.task_scheduler.GradientBased(seed=config.seed) if config.scheduler == "gradient"
                  else ms.task_scheduler.TaskScheduler.create(config.scheduler))
-    recorder = make_recorder([t.task_id for t in tasks], on_batch)
+    recorder = make_recorder([t.task_id for t in tasks], on_batch, run.events)
     recorder.start()
     start = time.perf_counter()
     ms.tune_tasks(tasks=contexts, task_weights=[float(sum(t.weights.values())) for t in tasks],
-                  work_dir=os.devnull, max_trials_global=config.budget, num_trials_per_iter=config.per_iter,
+                  work_dir=os.devnull, max_trials_global=config.budget_for(len(tasks)),
+                  num_trials_per_iter=config.per_iter,
                   builder=builder, runner=runner, database=ms.database.MemoryDatabase(), cost_model=cost_model,
-                  measure_callbacks=[*ms.measure_callback.MeasureCallback.create("default"), recorder],
+                  measure_callbacks=[*([run_end_callback(timer)] if timer is not None else []),
+                                     *ms.measure_callback.MeasureCallback.create("default"), recorder],
                   task_scheduler=scheduler)
-    return ModelRun(list(recorder.events), time.perf_counter() - start, recorder.trials)
+    run.seconds, run.trials, run.complete = time.perf_counter() - start, recorder.trials, True
+    return run
 
 
 def _fmt(lat: float | None) -> str:
     return "—" if lat is None or not math.isfinite(lat) else f"{lat * 1e3:.3f} ms"
 
 
+def warm_compile_path(tasks: list[SearchTask], target: dict[str, Any], builder: Any, runner: Any,
+                      workers: int) -> int:
+    """Build (in every worker) and run one measured program of each task, before any model's clock starts:
+    every model then meets a warm compiler and runner. Returns how many warm-up builds succeeded."""
+    import tvm
+    import tvm.s_tir.meta_schedule as ms
+
+    tgt = tvm.target.Target(target)
+    mods = [t.sample if t.sample is not None else t.mod for t in tasks]
+    mods = (mods * (workers // len(mods) + 1))[: max(workers, len(mods))]
+    built = builder.build([ms.builder.BuilderInput(m, tgt) for m in mods])
+    ok = [(m, b) for m, b in zip(mods, built) if b.error_msg is None]
+    runs = runner.run([ms.runner.RunnerInput(b.artifact_path, tgt.kind.name,
+                                             ms.arg_info.ArgInfo.from_prim_func(m["main"])) for m, b in ok[: len(tasks)]])
+    for fut in runs:
+        fut.result()
+    for b in built:
+        remove_artifact(b.artifact_path)
+    return len(ok)
+
+
+def run_order(models: list[str], config: SearchConfig) -> list[str]:
+    """References first for order "fixed"; else the list rotated by the seed, so over seeds every model
+    runs first, and no model always meets the machine in the same state."""
+    if config.order == "fixed" or not models:
+        return list(models)
+    k = config.seed % len(models)
+    return models[k:] + models[:k]
+
+
 def run_search(submission: Submission | str | Path, suite: Suite | str | None = None,
                config: SearchConfig | None = None, networks: Sequence[str] | None = None,
-               tasks: list[SearchTask] | None = None, retrain: bool = False, progress: bool = True) -> dict:
-    """Search with the submission and the references; returns the results dict (see results_json)."""
+               tasks: list[SearchTask] | None = None, retrain: bool = False, progress: bool = True,
+               out_dir: Path | None = None, resume: bool = False, commit: str | None = None) -> SearchResult:
+    """Search with one submission and the references (see run_searches)."""
+    outs = None if out_dir is None else [out_dir]
+    return run_searches([submission], suite, config, networks, tasks, retrain, progress, outs, resume, commit)[0]
+
+
+def run_searches(submissions: Sequence[Submission | str | Path], suite: Suite | str | None = None,
+                 config: SearchConfig | None = None, networks: Sequence[str] | None = None,
+                 tasks: list[SearchTask] | None = None, retrain: bool = False, progress: bool = True,
+                 out_dirs: Sequence[Path] | None = None, resume: bool = False,
+                 commit: str | None = None) -> list[SearchResult]:
+    """One search over the submissions and the references (each reference runs once); a SearchResult per
+    submission, each holding the references' runs. With `out_dirs` (one per submission), every result is
+    written to DIR/search_results.json after each measured batch; `resume` reuses the finished models."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     config = config or SearchConfig()
-    sub = submission if isinstance(submission, Submission) else load_submission(submission)
+    subs = [s if isinstance(s, Submission) else load_submission(s) for s in submissions]
     st = suite if isinstance(suite, Suite) else load_suite(suite)
     bad = [r for r in config.references if r not in REFERENCES]
     if bad:
         raise SearchError(f"unknown reference(s) {', '.join(bad)}: use {', '.join(REFERENCES)}")
     if config.scheduler not in ("gradient", "round-robin"):
         raise SearchError(f"unknown task scheduler {config.scheduler!r}: use gradient or round-robin")
+    if config.order not in ("alternate", "fixed"):
+        raise SearchError(f"unknown run order {config.order!r}: use alternate or fixed")
+    if out_dirs is not None and len(out_dirs) != len(subs):
+        raise SearchError(f"{len(subs)} submissions but {len(out_dirs)} output folders")
     console = Console(stderr=True, quiet=not progress)
     warnings = check_platform(st)
     if tasks is None:
@@ -212,96 +266,104 @@ def run_search(submission: Submission | str | Path, suite: Suite | str | None = 
         warnings += more
     if not tasks:
         raise SearchError("no tasks to tune")
-    if config.budget < len(tasks) * config.per_iter:
-        warnings.append(f"budget {config.budget} < tasks x per-iter = {len(tasks) * config.per_iter}: some tasks "
+    budget = config.budget_for(len(tasks))
+    if budget < len(tasks) * config.per_iter:
+        warnings.append(f"budget {budget} < tasks x per-iter = {len(tasks) * config.per_iter}: some tasks "
                         "may never be measured, and a network's curve stays empty until all of its tasks are")
     for w in warnings:
         console.print(f"[yellow]warning:[/yellow] {w}")
     target = dict(st.manifest.target)
-    with console.status(f"{sub.name}: loading or training the predictor"):
-        predictor, predictor_info = trained_predictor(sub, st, config.seed, retrain)
-    models: list[tuple[str, Any]] = [(REFERENCES[r], lambda r=r: reference_cost_model(r, num_cores(target)))
-                                     for r in config.references if r == "xgb"]
-    models.append((sub.name, lambda: make_cost_model(predictor)))
-    models += [(REFERENCES[r], lambda r=r: reference_cost_model(r, num_cores(target)))
-               for r in config.references if r != "xgb"]
-    total_w = {t.task_id: float(sum(t.weights.values())) for t in tasks}
-
-    pool = BuildPool(config.workers or os.cpu_count() or 1)
+    platform, sha = describe_platform(target), harness_commit(commit)
+    paths = [Path(d) / "search_results.json" for d in out_dirs] if out_dirs is not None else []
     runs: dict[str, ModelRun] = {}
+    if resume:
+        for sub, path in zip(subs, paths):
+            runs.update({k: v for k, v in resumable_runs(path, sub, st, config).items() if k not in runs})
+        for name in runs:
+            console.print(f"resuming: {name} finished in an earlier run, kept")
+    infos: dict[str, dict] = {}
+    factories: dict[str, Any] = {REFERENCES[r]: (lambda r=r: reference_cost_model(r, num_cores(target)))
+                                 for r in config.references}
+    for sub in subs:
+        if sub.name in runs:
+            infos[sub.name] = {"checkpoint_used": None, "fit_seconds": None, "resumed": True}
+            continue
+        with console.status(f"{sub.name}: loading or training the predictor"):
+            predictor, infos[sub.name] = trained_predictor(sub, st, config.seed, retrain)
+        factories[sub.name] = lambda p=predictor: p
+    order = run_order([*[REFERENCES[r] for r in config.references], *(s.name for s in subs)], config)
+
+    def results() -> list[SearchResult]:
+        out = []
+        for sub in subs:
+            mine = {k: v for k, v in runs.items() if k in REFERENCES.values() or k == sub.name}
+            expected = [m for m in order if m in REFERENCES.values() or m == sub.name]
+            out.append(build_result(sub, st, config, tasks, mine, infos[sub.name], warnings, platform, sha, expected))
+        return out
+
+    def checkpoint() -> None:
+        for res, path in zip(results(), paths):
+            res.write(path)
+
+    search_models(order, factories, runs, tasks, target, config, st, console, checkpoint, infos)
+    final = results()
+    checkpoint()
+    return final
+
+
+def search_models(order: list[str], factories: dict[str, Any], runs: dict[str, ModelRun], tasks: list[SearchTask],
+                  target: dict[str, Any], config: SearchConfig, st: Suite, console: Any, checkpoint: Any,
+                  infos: dict[str, dict]) -> None:
+    """Warm up, then search with each model in `order` not already in `runs` (resumed), writing as it goes."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    budget = config.budget_for(len(tasks))
+    total_w = {t.task_id: float(sum(t.weights.values())) for t in tasks}
+    pool = BuildPool(config.workers or os.cpu_count() or 1)
+    current: list[PartTimer | None] = [None]
     warm_start = time.perf_counter()
     try:
-        with console.status("warming up: TVM imports in the build workers and here"):
+        with console.status("warming up: TVM imports in the build workers and here, the compile path"):
             for fut in [pool.submit(time.sleep, 0.2) for _ in range(pool.workers)]:
                 pool.result(fut, 600)
             import tvm.s_tir.tensor_intrin  # noqa: F401 - the one-time ~20 s import, outside the clock
             runner = make_runner(MeasureSettings(**st.manifest.measure))
-            builder = make_builder(pool)
-        predictor_info["warmup_seconds"] = time.perf_counter() - warm_start
+            builder = make_builder(pool, timers=lambda: current[0])
+            warmed = warm_compile_path(tasks, target, builder, runner, pool.workers) if config.warmup else 0
+        for info in infos.values():
+            info.update(warmup_seconds=time.perf_counter() - warm_start, warmup_builds=warmed)
         cols = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                 TextColumn("{task.fields[best]}"))
-        with Progress(*cols, console=console, disable=not progress) as bar:
-            for name, factory in models:
-                job = bar.add_task(name, total=config.budget, best="")
+        with Progress(*cols, console=console, disable=not console.is_terminal or console.quiet) as bar:
+            for position, name in enumerate(order):
+                if name in runs:
+                    continue
+                job = bar.add_task(name, total=budget, best="")
                 best: dict[str, float] = {}
+                timer = current[0] = PartTimer()
+                run = runs[name] = ModelRun(order=position)
 
-                def on_batch(ev: Event, trials: int, job: int = job, best: dict = best, name: str = name) -> None:
+                def on_batch(ev: Event, trials: int, job: int = job, best: dict = best, name: str = name,
+                             run: ModelRun = run) -> None:
+                    run.trials, run.seconds = trials, ev.seconds  # so far: a partial result says how far it got
                     if math.isfinite(ev.best):
                         best[ev.task] = ev.best
                     known = f"{len(best)}/{len(tasks)} tasks measured"
                     net = (sum(w * best[t] for t, w in total_w.items()) if len(best) == len(tasks) else None)
                     status = f"best weighted latency {_fmt(net)}" if net is not None else known
-                    bar.update(job, completed=min(trials, config.budget), best=status)
+                    bar.update(job, completed=min(trials, budget), best=status)
                     if not console.is_terminal:  # a live bar renders nothing into a log file: write lines
-                        console.print(f"{name}: {min(trials, config.budget)}/{config.budget} trials, {status}")
+                        console.print(f"{name}: {min(trials, budget)}/{budget} trials, {status}")
+                    checkpoint()
 
-                runs[name] = tune_model(factory(), tasks, target, builder, runner, config, on_batch)
-                bar.update(job, completed=config.budget)
+                model = factories[name]()
+                cost_model = (make_cost_model(model, timer) if isinstance(model, Predictor)
+                              else timed_cost_model(model, timer))
+                with timing(timer):
+                    tune_model(cost_model, tasks, target, builder, runner, config, run, on_batch, timer)
+                run.timing = timer.finish(run.seconds)
+                current[0] = None
+                bar.update(job, completed=budget)
+                checkpoint()
     finally:
         pool.shutdown()
-    return results_json(sub, st, config, tasks, runs, predictor_info, warnings)
-
-
-def results_json(sub: Submission, st: Suite, config: SearchConfig, tasks: list[SearchTask],
-                 runs: dict[str, ModelRun], predictor_info: dict, warnings: list[str]) -> dict:
-    """Curves and metrics per network, totals per model: everything the plots, MLflow and publish read."""
-    import tvm
-
-    reference = STOCK if STOCK in runs else None
-    network_ids = sorted({n for t in tasks for n in t.weights})
-    networks = {}
-    for nid in network_ids:
-        weights = {t.task_id: t.weights[nid] for t in tasks if nid in t.weights}
-        curves = {name: network_curve(run.events, weights) for name, run in runs.items()}
-        networks[nid] = {"tasks": weights, "curves": {k: c.to_json() for k, c in curves.items()},
-                         "metrics": curve_metrics(curves, reference)}
-    models = {}
-    for name, run in runs.items():
-        best: dict[str, float] = {}
-        for ev in run.events:
-            best[ev.task] = ev.best
-        models[name] = {
-            "kind": "submission" if name == sub.name else "reference",
-            "search_seconds": run.seconds, "trials": run.trials,
-            "seconds_per_trial": run.seconds / run.trials if run.trials else None,
-            "task_best_latency": {t: (v if math.isfinite(v) else None) for t, v in sorted(best.items())},
-        }
-    return {
-        "schema": 1,
-        "suite": {"name": st.name, "version": st.manifest.version, "sha256": st.sha256},
-        "submission": {"name": sub.name, "version": sub.meta.version, "folder": str(sub.folder), **predictor_info},
-        "config": config.to_json(),
-        "reference_model": reference,
-        "target": dict(st.manifest.target),
-        "platform": describe_platform(dict(st.manifest.target)),
-        "tvm_version": tvm.__version__,
-        "harness_commit": git_commit(PROJECT_ROOT),  # "" outside a git checkout (e.g. a copy on the GPU machine)
-        "python": sys.version.split()[0],
-        "warnings": warnings,
-        "models": models,
-        "networks": networks,
-    }
-
-
-def curves_of(results: dict, network: str) -> dict[str, Curve]:
-    return {k: Curve.from_json(v) for k, v in results["networks"][network]["curves"].items()}

@@ -1,47 +1,46 @@
 #!/usr/bin/env bash
-# Runs ON the GPU machine: `tircost-bench search` on the h100 suite as a daemon that outlives each device call
-# (a search takes longer than one call). See ../../docs/h100-suite.md, "End-to-end search on the H100".
-#   bash tools/device/search-h100.sh start BUDGET SEED SUBMISSION...  # copy the repo to /tmp/repo, start the searches
-#   bash tools/device/search-h100.sh wait SECONDS                     # wait (or until they end), copy results to $OUT
-# The submissions' searches run one after the other (each with its own stock XGBModel run), each saving
-# its results JSON as soon as it ends, so a machine that goes back mid-way keeps the finished ones.
-# Needs TVM unpacked in /tmp/tvm-site (a first call that carries .tvm-carry and sources its activate.sh); the
-# start call carries .whl (typer, rich, tqdm, ...) and .whl-search (xgboost, for TVM's stock XGBModel).
+# Runs ON the GPU machine: the search protocol (docs/search.md, tircost_bench/search/protocol.py) on the h100
+# suite as a daemon that outlives
+# each device call. Results are written after every measured batch, so what a lost machine measured is kept.
+#   bash STAGE/search-h100.sh start STAGE TRIALS_PER_TASK SEEDS NETWORKS TOP SUBMISSION...
+#       STAGE: the staged harness (tircost_bench/, submissions/*/ code, whl/); SEEDS and NETWORKS comma-separated;
+#       TOP: tune only the TOP heaviest tasks of each network (by weight; 0 = all of them)
+#   bash STAGE/search-h100.sh wait SECONDS   # wait (or until the daemon ends), copy results and log to $OUT
+# One search per seed, one after the other: stock XGBModel and every submission in one process, in an order
+# rotated by the seed, after a warm-up of the compile path. The suite and the checkpoints come from the
+# working tree; the harness code from STAGE (run `tools/device/stage-search.sh` here first).
+# Needs TVM unpacked in /tmp/tvm-site (a first call that carries the TVM folder and sources its activate.sh)
+# and HARNESS_COMMIT set to the commit of the staged code (the copy has no .git).
 set -euo pipefail
-mode=${1:?start BUDGET SEED SUBMISSION... or wait SECONDS}
+mode=${1:?start STAGE TRIALS_PER_TASK SEEDS NETWORKS TOP SUBMISSION... or wait SECONDS}
 log=/tmp/search.log
 export PYTHONPATH=/tmp/tvm-site:/tmp/site:/tmp/repo PYTHONUNBUFFERED=1 TIRCOST_CACHE_DIR=/tmp/cache
 
 case "$mode" in
 start)
-  budget=${2:?budget} seed=${3:?seed}
-  shift 3
+  stage=${2:?stage} trials=${3:?trials per task} seeds=${4:?seeds} networks=${5:?networks} top=${6:?top}
+  shift 6
   (( $# )) || { echo "name at least one submission folder" >&2; exit 2; }
-  [[ -f /tmp/tvm-site/.ready ]] || { echo "TVM is not unpacked: carry .tvm-carry and source its activate.sh" >&2; exit 2; }
-  python3 -m pip install -q --no-index --no-deps --no-compile --upgrade --target /tmp/site .whl/*.whl .whl-search/*.whl
+  [[ -f /tmp/tvm-site/.ready ]] || { echo "TVM is not unpacked: carry it and source its activate.sh" >&2; exit 2; }
+  python3 -m pip install -q --no-index --no-deps --no-compile --upgrade --target /tmp/site "$stage"/whl/*.whl
   rm -rf /tmp/repo && mkdir -p /tmp/repo/suites
-  cp -r tircost_bench /tmp/repo/ && cp -r suites/h100 /tmp/repo/suites/
-  for sub in "$@"; do mkdir -p "/tmp/repo/$(dirname "$sub")" && cp -r "$sub" "/tmp/repo/$sub"; done
+  cp -r "$stage/tircost_bench" /tmp/repo/ && cp -r suites/h100 /tmp/repo/suites/
+  for sub in "$@"; do  # code from the stage, checkpoints from the working tree
+    mkdir -p "/tmp/repo/$sub" && cp -r "$sub/checkpoints" "/tmp/repo/$sub/" && cp -r "$stage/$sub/." "/tmp/repo/$sub/"
+  done
   nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
-  # Not through the CLI: typer's option parsing needs pydantic, which the GPU machine lacks.
-  cd /tmp/repo && setsid nohup python3 -c "
-import sys
-from tircost_bench.search import SearchConfig, default_out_dir, run_search, save_all
-budget, seed = int(sys.argv[1]), int(sys.argv[2])
-for sub in sys.argv[3:]:
-    results = run_search(sub, 'h100', SearchConfig(budget=budget, per_iter=16, seed=seed, references=('xgb',)),
-                         networks=['bert_tiny-b1'])
-    print(save_all(results, default_out_dir(results), track=False), flush=True)
-" "$budget" "$seed" "$@" > "$log" 2>&1 < /dev/null &
+  cd /tmp/repo && TIRCOST_HARNESS_COMMIT=${HARNESS_COMMIT:?} setsid nohup python3 -m tircost_bench.search.protocol \
+    --suite h100 --networks "$networks" --top "$top" --trials-per-task "$trials" --seeds "$seeds" "$@" \
+    > "$log" 2>&1 < /dev/null &
   echo "search started: pid $!"
   ;;
 wait)
   end=$((SECONDS + ${2:?seconds}))
-  while (( SECONDS < end )) && pgrep -f "run_search" > /dev/null; do sleep 10; done
-  tail -c 2000 "$log" | tr '\r' '\n' | tail -n 12
+  while (( SECONDS < end )) && pgrep -f "tircost_bench.search.protocol" > /dev/null; do sleep 5; done
+  tail -c 3000 "$log" | tr '\r' '\n' | tail -n 14
   cp "$log" "$OUT/search.log"
-  for d in /tmp/repo/search-results/h100/*/; do  # one JSON per finished search: NAME-seedS.json
-    [[ -f "$d/search_results.json" ]] && cp "$d/search_results.json" "$OUT/$(basename "$d").json"
+  for f in /tmp/repo/search-results/h100/*/search_results.json; do  # NAME-seedS.json, partial ones too
+    [[ -f "$f" ]] && cp "$f" "$OUT/$(basename "$(dirname "$f")").json"
   done
   ls -la "$OUT"
   ;;

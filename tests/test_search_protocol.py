@@ -1,0 +1,93 @@
+"""The search protocol's pieces without TVM: typed results and their migration, resume, run order, and the
+comparison with stock (first-point case, latency at stock's final time, mean latency)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from tircost_bench.paths import PROJECT_ROOT
+from tircost_bench.search.assemble import ModelRun, resumable_runs
+from tircost_bench.search.curves import Curve, Event, mean_latency, value_at, versus_stock
+from tircost_bench.search.publish import search_rows, search_summary_markdown, summary_rows
+from tircost_bench.search.result import ModelResult, SearchResult, SearchResultError
+from tircost_bench.search.run import SearchConfig, run_order
+
+SHIPPED = sorted((PROJECT_ROOT / "leaderboard" / "search-results").rglob("*.json"))
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: str(p.relative_to(PROJECT_ROOT / "leaderboard" / "search-results")))
+def test_committed_results_load_and_publish(path: Path) -> None:
+    res = SearchResult.load(path)
+    assert res.schema == 2 and res.models and res.networks
+    assert all(isinstance(c, Curve) for net in res.networks.values() for c in net.curves.values())
+    assert SearchResult.from_json(res.to_json()) == res
+    assert f"# Search: {res.suite['name']}" in search_summary_markdown([res])
+
+
+def test_unknown_schema_and_foreign_files_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "a.json").write_text('{"schema": 9, "networks": {}}')
+    (tmp_path / "b.json").write_text('{"rows": []}')
+    with pytest.raises(SearchResultError, match="schema 9"):
+        SearchResult.load(tmp_path / "a.json")
+    with pytest.raises(SearchResultError, match="not a search results file"):
+        SearchResult.load(tmp_path / "b.json")
+
+
+def test_versus_stock_separates_a_first_point_win_from_a_speed_up() -> None:
+    stock = Curve([10.0, 20.0, 40.0], [8, 16, 24], [5.0, 4.0, 3.0])
+    faster = Curve([12.0, 25.0], [8, 16], [4.5, 3.0])  # reaches 3.0 at 25 s, stock at 40 s
+    better_at_once = Curve([30.0, 50.0], [8, 16], [2.9, 2.5])  # its first point is already below 3.0
+    v = versus_stock(faster, stock)
+    assert v["speed_up"] == pytest.approx(40.0 / 25.0) and not v["first_point_better"]
+    assert v["latency_at_stock_final_time"] == 3.0
+    w = versus_stock(better_at_once, stock)
+    assert w["first_point_better"] and w["speed_up"] is None and w["seconds_to_stock_final"] == 30.0
+    assert w["latency_at_stock_final_time"] == 2.9
+    assert value_at(stock, 5.0) is None and value_at(stock, 20.0) == 4.0
+    assert mean_latency(stock, 12.0, 40.0) == pytest.approx((5.0 * 8 + 4.0 * 20) / 28)
+    # the window both are defined: [12, 25]; stock 5.0 for 8 s and 4.0 for 5 s, faster 4.5 throughout
+    assert v["mean_latency_ratio"] == pytest.approx(4.5 * 13 / (5.0 * 8 + 4.0 * 5))
+
+
+def test_run_order_rotates_with_the_seed() -> None:
+    models = ["ms-xgb", "xgboost", "gcn_topk"]
+    firsts = {run_order(models, SearchConfig(seed=s))[0] for s in range(3)}
+    assert firsts == set(models)
+    assert run_order(models, SearchConfig(seed=2, order="fixed")) == models
+
+
+def _result(complete: bool, trials: int = 32) -> SearchResult:
+    events = [[5.0, 16, "t", 2.0], [9.0, 32, "t", 1.5]]
+    done = ModelResult("reference", 9.0, trials, 9.0 / trials, {"t": 1.5}, True, 0, {"build": 1.0}, events)
+    partial = ModelResult("submission", 5.0, 16, 5.0 / 16, {"t": 2.0}, False, 1, {}, events[:1])
+    return SearchResult({"name": "s", "version": "1", "sha256": "abc"}, {"name": "m", "version": "0.1"},
+                        SearchConfig(budget=32, per_iter=16).to_json(), "ms-xgb", {}, {}, "0.27", "c0ffee", "3.11",
+                        [], {"ms-xgb": done, "m": partial}, {}, complete=complete)
+
+
+def test_resume_keeps_finished_models_of_the_same_search_only(tmp_path: Path) -> None:
+    path = _result(False).write(tmp_path / "search_results.json")
+    sub = SimpleNamespace(name="m", meta=SimpleNamespace(version="0.1"))
+    suite = SimpleNamespace(sha256="abc")
+    kept = resumable_runs(path, sub, suite, SearchConfig(budget=32, per_iter=16))
+    assert list(kept) == ["ms-xgb"] and kept["ms-xgb"].complete
+    assert kept["ms-xgb"].events == [Event(5.0, 16, "t", 2.0), Event(9.0, 32, "t", 1.5)]
+    assert resumable_runs(path, sub, suite, SearchConfig(budget=64, per_iter=16)) == {}  # another budget
+    assert resumable_runs(tmp_path / "none.json", sub, suite, SearchConfig()) == {}
+    assert isinstance(kept["ms-xgb"], ModelRun)
+
+
+def test_incomplete_runs_are_listed_but_left_out_of_the_summary() -> None:
+    from tircost_bench.search.result import NetworkResult
+
+    res = _result(False)
+    stock = Curve([9.0], [32], [1.5])
+    res = replace(res, networks={"n": NetworkResult({"t": 1.0}, {"ms-xgb": stock, "m": Curve([5.0], [16], [2.0])},
+                                                     {})})
+    rows = search_rows([res])
+    assert {r["model"]: r["complete"] for r in rows} == {"ms-xgb": True, "m 0.1": False}
+    assert [r["model"] for r in summary_rows(rows)] == ["ms-xgb"]
