@@ -12,7 +12,6 @@ missing or corrupt). Two files, so that what submissions may see and what holds 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import lzma
 import os
@@ -26,6 +25,7 @@ from typing import IO, Any
 import numpy as np
 
 from tircost_bench.records import Measurement
+from tircost_bench.suite.manifest import sha256_file
 
 STORE_SCHEMA = 1
 BATCH_ROWS = 8192  # fixed batch size: row i lives in batch i // BATCH_ROWS
@@ -63,14 +63,6 @@ def stream_lines(path: Path) -> Iterator[str]:
     with _open_text(path) as f:
         for line in f:
             yield line.rstrip("\n")
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 22), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _stats(secs: list[float]) -> tuple[float, float]:
@@ -206,7 +198,7 @@ def build_store(out_dir: Path, key: str, workload_lines: Iterable[str], record_l
             raise ValueError(f"{n} records but {n + rest} measurements")
         flush()
     meta = StoreMeta(STORE_SCHEMA, key, n, len(workloads), skipped,
-                     {name: _sha256(out_dir / name) for name in (PROGRAMS, LABELS, WORKLOADS)})
+                     {name: sha256_file(out_dir / name) for name in (PROGRAMS, LABELS, WORKLOADS)})
     (out_dir / META).write_text(json.dumps(asdict(meta), indent=1) + "\n")
     return meta
 
@@ -233,7 +225,7 @@ class SuiteStore:
         if verify:
             for name, digest in self.meta.files.items():
                 path = self.folder / name
-                if not path.exists() or _sha256(path) != digest:
+                if not path.exists() or sha256_file(path) != digest:
                     raise StoreCorrupt(f"{path} differs from its checksum")
         self.programs = _map(self.folder / PROGRAMS)
         self._records = [c for c in self.programs.column("record").chunks]
