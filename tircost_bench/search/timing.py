@@ -9,7 +9,7 @@
     other             the rest of the search: evolutionary mutation and sampling, the task scheduler
 
 Features and graphs are timed by wrapping the representation modules' workers (`features._extract`,
-`graph_store.build_graph`, `graph_store._build_in_workers`) for the search's duration; they are looked up
+`graph_store.build_graph`, and `workers.run_in_workers`, the shared pool both use) for the search's duration; they are looked up
 at call time, so every submission that uses the shared representations is timed the same way.
 """
 
@@ -82,9 +82,9 @@ def _timed(fn: Any) -> Any:
 def timing(timer: PartTimer) -> Iterator[PartTimer]:
     """Make `timer` the current one and wrap the representation workers while the block runs."""
     global _current
-    from tircost_bench.representations import features, graph_store
+    from tircost_bench.representations import features, graph_store, workers
 
-    patched = [(features, "_extract"), (graph_store, "build_graph"), (graph_store, "_build_in_workers")]
+    patched = [(features, "_extract"), (graph_store, "build_graph"), (workers, "run_in_workers")]
     originals = [getattr(mod, name) for mod, name in patched]
     _current = timer
     for (mod, name), fn in zip(patched, originals):
