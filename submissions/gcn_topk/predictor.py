@@ -90,7 +90,6 @@ class GCNTopKPredictor(Predictor):
         self._forget_online()
 
     def _forget_online(self) -> None:
-        self._trained_state: dict[str, Any] | None = None  # weights as fitted/loaded; updates restart from them
         self._online: list[tuple[PackedGraph, str, float]] = []  # (graph, task id, latency) from the tuner
 
     # --- helpers --------------------------------------------------------------------------------------
