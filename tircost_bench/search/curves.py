@@ -16,7 +16,6 @@ runs included), which is what a search budget counts.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -125,6 +124,7 @@ def make_recorder(task_names: Sequence[str], on_batch: Callable[[Event, int], No
     from tvm.s_tir.meta_schedule.measure_callback import PyMeasureCallback
 
     from tircost_bench.search.builder import remove_artifact
+    from tircost_bench.search.device_lock import search_clock
 
     @derived_object
     class CurveRecorder(PyMeasureCallback):
@@ -133,14 +133,14 @@ def make_recorder(task_names: Sequence[str], on_batch: Callable[[Event, int], No
             self.events: list[Event] = events if events is not None else []
             self.best: dict[str, float] = {}
             self.trials = 0
-            self.t0 = time.perf_counter()
+            self.t0 = search_clock()
 
         def start(self) -> None:
-            self.t0 = time.perf_counter()
+            self.t0 = search_clock()
 
         def apply(self, task_scheduler: Any, task_id: int, measure_candidates: Any, builder_results: Any,
                   runner_results: Any) -> None:
-            now = time.perf_counter() - self.t0
+            now = search_clock() - self.t0
             task = task_names[int(task_id)]
             best = self.best.get(task, math.inf)
             for b, r in zip(builder_results, runner_results):

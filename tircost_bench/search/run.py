@@ -30,9 +30,16 @@ from tircost_bench.collect.targets import describe_platform
 from tircost_bench.predictors.interface import Predictor
 from tircost_bench.predictors.pycostmodel import make_cost_model
 from tircost_bench.predictors.submission import Submission, load_submission
+from tircost_bench.representations.workers import default_workers as available_cores
 from tircost_bench.search.assemble import STOCK, ModelRun, build_result, harness_commit, resumable_runs
 from tircost_bench.search.builder import BuildPool, make_builder, remove_artifact
 from tircost_bench.search.curves import Event, make_recorder
+from tircost_bench.search.device_lock import (
+    device_lock_path,
+    search_clock,
+    shared_device_runner,
+    waited_seconds,
+)
 from tircost_bench.search.result import SearchResult
 from tircost_bench.search.timing import PartTimer, run_end_callback, timed_cost_model, timing
 from tircost_bench.suite.loader import Suite, load_suite
@@ -65,6 +72,8 @@ class SearchConfig:
     trials_per_task: int | None = None  # if set, the budget is trials_per_task x the number of tasks
     order: str = "alternate"  # run order: rotated by the seed ("alternate") or references first ("fixed")
     warmup: bool = True  # build and run a measured program of every task before any clock starts
+    shared_device: bool = False  # concurrent searches share the GPU: measurements take turns (device_lock)
+    cores: int | None = None  # CPU cores the search was pinned to (protocol --concurrent); None: all of them
 
     def budget_for(self, n_tasks: int) -> int:
         return self.trials_per_task * n_tasks if self.trials_per_task else self.budget
@@ -148,7 +157,7 @@ def trained_predictor(submission: Submission, suite: Suite, seed: int, retrain: 
 
 
 def num_cores(target: dict[str, Any]) -> int:
-    return int(target.get("num-cores") or os.cpu_count() or 1)
+    return int(target.get("num-cores") or available_cores())
 
 
 def reference_cost_model(kind: str, cores: int) -> Any:
@@ -182,7 +191,7 @@ def tune_model(cost_model: Any, tasks: list[SearchTask], target: dict[str, Any],
                  else ms.task_scheduler.TaskScheduler.create(config.scheduler))
     recorder = make_recorder([t.task_id for t in tasks], on_batch, run.events)
     recorder.start()
-    start = time.perf_counter()
+    start = search_clock()
     ms.tune_tasks(tasks=contexts, task_weights=[float(sum(t.weights.values())) for t in tasks],
                   work_dir=os.devnull, max_trials_global=config.budget_for(len(tasks)),
                   num_trials_per_iter=config.per_iter,
@@ -190,7 +199,7 @@ def tune_model(cost_model: Any, tasks: list[SearchTask], target: dict[str, Any],
                   measure_callbacks=[*([run_end_callback(timer)] if timer is not None else []),
                                      *ms.measure_callback.MeasureCallback.create("default"), recorder],
                   task_scheduler=scheduler)
-    run.seconds, run.trials, run.complete = time.perf_counter() - start, recorder.trials, True
+    run.seconds, run.trials, run.complete = search_clock() - start, recorder.trials, True
     return run
 
 
@@ -319,7 +328,7 @@ def search_models(order: list[str], factories: dict[str, Any], runs: dict[str, M
 
     budget = config.budget_for(len(tasks))
     total_w = {t.task_id: float(sum(t.weights.values())) for t in tasks}
-    pool = BuildPool(config.workers or os.cpu_count() or 1)
+    pool = BuildPool(config.workers or available_cores())
     current: list[PartTimer | None] = [None]
     warm_start = time.perf_counter()
     try:
@@ -328,6 +337,8 @@ def search_models(order: list[str], factories: dict[str, Any], runs: dict[str, M
                 pool.result(fut, 600)
             import tvm.s_tir.tensor_intrin  # noqa: F401 - the one-time ~20 s import, outside the clock
             runner = make_runner(MeasureSettings(**st.manifest.measure))
+            if config.shared_device:
+                runner = shared_device_runner(runner, device_lock_path())
             builder = make_builder(pool, timers=lambda: current[0])
             warmed = warm_compile_path(tasks, target, builder, runner, pool.workers) if config.warmup else 0
         for info in infos.values():
@@ -359,9 +370,10 @@ def search_models(order: list[str], factories: dict[str, Any], runs: dict[str, M
                 model = factories[name]()
                 cost_model = (make_cost_model(model, timer) if isinstance(model, Predictor)
                               else timed_cost_model(model, timer))
+                waited = waited_seconds()
                 with timing(timer):
                     tune_model(cost_model, tasks, target, builder, runner, config, run, on_batch, timer)
-                run.timing = timer.finish(run.seconds)
+                run.timing = {**timer.finish(run.seconds), "device_wait": waited_seconds() - waited}  # off the clock
                 current[0] = None
                 bar.update(job, completed=budget)
                 checkpoint()

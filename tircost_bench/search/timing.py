@@ -16,9 +16,10 @@ at call time, so every submission that uses the shared representations is timed 
 from __future__ import annotations
 
 import contextlib
-import time
 from collections.abc import Iterator
 from typing import Any
+
+from tircost_bench.search.device_lock import search_clock
 
 PARTS = ("programs", "features_graphs", "predictor", "update", "build", "run", "other")
 
@@ -31,30 +32,30 @@ class PartTimer:
 
     @contextlib.contextmanager
     def part(self, name: str) -> Iterator[None]:
-        start = time.perf_counter()
+        start = search_clock()
         try:
             yield
         finally:
-            self.seconds[name] += time.perf_counter() - start
+            self.seconds[name] += search_clock() - start
 
     @contextlib.contextmanager
     def predicting(self) -> Iterator[None]:
         """Predict time, split into features/graphs (when the wrapped workers run) and the predictor."""
-        start, before = time.perf_counter(), self.seconds["features_graphs"] + self.seconds["programs"]
+        start, before = search_clock(), self.seconds["features_graphs"] + self.seconds["programs"]
         self.phase = "predict"
         try:
             yield
         finally:
             self.phase = None
             inner = self.seconds["features_graphs"] + self.seconds["programs"] - before
-            self.seconds["predictor"] += time.perf_counter() - start - inner
+            self.seconds["predictor"] += search_clock() - start - inner
 
     def build_ended(self) -> None:
-        self.last_build_end = time.perf_counter()
+        self.last_build_end = search_clock()
 
     def batch_measured(self) -> None:
         if self.last_build_end is not None:
-            self.seconds["run"] += time.perf_counter() - self.last_build_end
+            self.seconds["run"] += search_clock() - self.last_build_end
             self.last_build_end = None
 
     def finish(self, search_seconds: float) -> dict[str, float]:

@@ -6,8 +6,9 @@
 #       STAGE: the staged harness (tircost_bench/, submissions/*/ code, whl/); SEEDS and NETWORKS comma-separated;
 #       TOP: tune only the TOP heaviest tasks of each network (by weight; 0 = all of them)
 #   bash STAGE/search-h100.sh wait SECONDS   # wait (or until the daemon ends), copy results and log to $OUT
-# One search per seed, one after the other: stock XGBModel and every submission in one process, in an order
-# rotated by the seed, after a warm-up of the compile path. The suite and the checkpoints come from the
+# One search per seed: stock XGBModel and every submission in one process, in an order rotated by the seed,
+# after a warm-up of the compile path; SEARCH_FLAGS=--concurrent runs the seeds side by side, each on its own
+# slice of the cores, the GPU taken in turns per measured batch (the wait is off the search clocks). The suite and the checkpoints come from the
 # working tree; the harness code from STAGE (run `tools/device/stage-search.sh` here first).
 # Needs TVM unpacked in /tmp/tvm-site (a first call that carries the TVM folder and sources its activate.sh)
 # and HARNESS_COMMIT set to the commit of the staged code (the copy has no .git).
@@ -30,7 +31,7 @@ start)
   done
   nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
   cd /tmp/repo && TIRCOST_HARNESS_COMMIT=${HARNESS_COMMIT:?} setsid nohup python3 -m tircost_bench.search.protocol \
-    --suite h100 --networks "$networks" --top "$top" --trials-per-task "$trials" --seeds "$seeds" "$@" \
+    --suite h100 --networks "$networks" --top "$top" --trials-per-task "$trials" --seeds "$seeds" ${SEARCH_FLAGS:-} "$@" \
     > "$log" 2>&1 < /dev/null &
   echo "search started: pid $!"
   ;;
@@ -39,9 +40,8 @@ wait)
   while (( SECONDS < end )) && pgrep -f "tircost_bench.search.protocol" > /dev/null; do sleep 5; done
   tail -c 3000 "$log" | tr '\r' '\n' | tail -n 14
   cp "$log" "$OUT/search.log"
-  for f in /tmp/repo/search-results/h100/*/search_results.json; do  # NAME-seedS.json, partial ones too
-    [[ -f "$f" ]] && cp "$f" "$OUT/$(basename "$(dirname "$f")").json"
-  done
+  # every results file (partial ones too) and the per-seed logs, as one archive (a call returns <= 8 files)
+  [[ -d /tmp/repo/search-results ]] && tar czf "$OUT/search-results.tgz" -C /tmp/repo search-results
   ls -la "$OUT"
   ;;
 *) echo "unknown mode $mode" >&2; exit 2 ;;
