@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import random
 import time
 import zlib
@@ -38,6 +37,7 @@ from tircost_bench.representations.ast_graph import GRAPH_VERSION, N_FEATURES, P
 from tircost_bench.representations.embeddings import EmbeddingTable, fit_embeddings, plot_embeddings
 from tircost_bench.representations.graph_store import build_graphs
 from tircost_bench.representations.program import Program
+from tircost_bench.representations.workers import default_workers
 from tircost_bench.suite.loader import LabeledPrograms
 
 
@@ -100,7 +100,7 @@ class GCNTopKPredictor(Predictor):
         torch.set_num_threads(self.config.threads)
 
     def _graphs(self, programs: Sequence[Program]) -> list[ProgramGraph]:
-        return build_graphs(programs, workers=self.config.graph_workers or os.cpu_count() or 1)
+        return build_graphs(programs, workers=self.config.graph_workers or default_workers())
 
     def _pack(self, graphs: Sequence[ProgramGraph]) -> list[PackedGraph]:
         assert self.table is not None

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ import numpy as np
 from tircost_bench.predictors.interface import Predictor
 from tircost_bench.representations.features import N_FEATURES, per_store_features, workload_features
 from tircost_bench.representations.program import Program, Workload
+from tircost_bench.representations.workers import default_workers
 from tircost_bench.suite.loader import LabeledPrograms
 
 OBJECTIVES = ("rank:pairwise", "reg:weighted")
@@ -151,7 +151,7 @@ class XGBoostPredictor(Predictor):
         self._online: list[tuple[np.ndarray, list[str], np.ndarray]] = []  # (features, task ids, latencies)
 
     def _threads(self) -> int:
-        return int(self.parameters["nthread"]) or os.cpu_count() or 1
+        return int(self.parameters["nthread"]) or default_workers()  # the cores this process may use
 
     def _xgb_params(self, objective: str) -> dict[str, Any]:
         p = self.parameters
