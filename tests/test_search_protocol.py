@@ -91,3 +91,33 @@ def test_incomplete_runs_are_listed_but_left_out_of_the_summary() -> None:
     rows = search_rows([res])
     assert {r["model"]: r["complete"] for r in rows} == {"ms-xgb": True, "m 0.1": False}
     assert [r["model"] for r in summary_rows(rows)] == ["ms-xgb"]
+
+
+def _seed_result(seed: int, model_curve: Curve, stock_curve: Curve) -> SearchResult:
+    from tircost_bench.search.result import NetworkResult
+
+    base = _result(True)
+    models = {"ms-xgb": replace(base.models["ms-xgb"], complete=True),
+              "m": replace(base.models["m"], complete=True)}
+    config = {**base.config, "seed": seed}
+    return replace(base, config=config, models=models,
+                   networks={"n": NetworkResult({"t": 1.0}, {"ms-xgb": stock_curve, "m": model_curve}, {})})
+
+
+def test_overall_time_ratio_and_seed_bands(tmp_path: Path) -> None:
+    from tircost_bench.search.publish import overall_rows
+    from tircost_bench.search.seed_curves import plot_seed_bands, relative_curves
+
+    stock = Curve([10.0, 40.0], [16, 32], [2.0, 1.0])  # reaches its final (1.0) at 40 s
+    fast = _seed_result(0, Curve([8.0, 10.0], [16, 32], [1.5, 0.9]), stock)  # reaches 1.0 at 10 s: ratio 0.25
+    never = _seed_result(1, Curve([8.0, 30.0], [16, 32], [1.5, 1.2]), stock)  # never reaches 1.0
+    rows = search_rows([fast, never])
+    assert {r["seed"]: r["time_ratio"] for r in rows if r["kind"] == "submission"} == {0: 0.25, 1: None}
+    (row,) = overall_rows(rows)
+    assert row["reached_stock_final"] == "1/2" and row["mean_time_ratio"] == 0.25
+    assert "## Overall" in search_summary_markdown([fast, never])
+    rel = relative_curves([fast, never])
+    assert sorted(rel["n"]) == ["m 0.1", "ms-xgb"] and len(rel["n"]["m 0.1"]) == 2
+    assert len(rel["n"]["ms-xgb"]) == 2  # one stock run a seed
+    (png,) = plot_seed_bands([fast, never], tmp_path)
+    assert png.stat().st_size > 0

@@ -59,6 +59,7 @@ def search(
 @app.command("publish-search")
 def publish_search_cmd(
     results: list[Path] = typer.Argument(..., help="search_results.json files of one suite (any submissions)."),
+    plots: Path | None = typer.Option(None, help="Also write the curves over seeds (median and band), a PNG per network, here."),
 ) -> None:
     """Write leaderboard/SUITE-search.md and .json from `tircost-bench search` results."""
     from tircost_bench.search.publish import load_results, publish_search
@@ -76,3 +77,8 @@ def publish_search_cmd(
         raise typer.Exit(1) from None
     md, js = publish_search(loaded)
     typer.echo(f"published {md} and {js}")
+    if plots is not None:
+        from tircost_bench.search.seed_curves import plot_seed_bands
+
+        for path in plot_seed_bands(loaded, plots, prefix=f"search-{loaded[0].suite['name']}"):
+            typer.echo(f"plotted {path}")

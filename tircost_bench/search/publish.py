@@ -4,7 +4,10 @@ Deterministic given the results: no generation time, fixed ordering and rounding
 - summary: per (network, submission), over the seeds, each run compared with its own stock XGBModel run
   (search.curves.versus_stock): medians and [min, max] spreads;
 - runs: one row per (network, run, model, seed), as measured;
-- timing: where each model's seconds went, per trial (search.timing.PARTS), median over the runs.
+- timing: where each model's seconds went, per trial (search.timing.PARTS), median over the runs;
+- overall: per submission, the issue's goal measure over every (network, seed): time_ratio = the model's
+  seconds to stock's final latency / stock's seconds to it (< 1 faster; <= 0.5 is "2x"), its mean over the
+  runs that reached it, and how many did.
 """
 
 from __future__ import annotations
@@ -23,11 +26,13 @@ from tircost_bench.search.timing import PARTS
 
 COLUMNS = ("network", "run", "model", "kind", "seed", "trials", "order", "final_latency_ms",
            "stock_final_latency_ms", "seconds_to_stock_final", "stock_seconds_to_final", "speed_up",
-           "first_point_better", "latency_at_stock_final_time_ms", "mean_latency_ratio", "seconds_per_trial",
-           "complete")
+           "time_ratio", "first_point_better", "latency_at_stock_final_time_ms", "mean_latency_ratio",
+           "seconds_per_trial", "complete")
 SUMMARY = ("network", "model", "seeds", "final_latency_ms", "stock_final_latency_ms", "seconds_to_stock_final",
-           "stock_seconds_to_final", "speed_up", "first_point_better", "latency_at_stock_final_time_ms",
+           "stock_seconds_to_final", "speed_up", "time_ratio", "first_point_better", "latency_at_stock_final_time_ms",
            "mean_latency_ratio", "seconds_per_trial")
+OVERALL = ("model", "runs", "reached_stock_final", "first_point_better", "mean_time_ratio", "median_time_ratio",
+           "mean_latency_ratio")
 TIMING = ("model", "runs", "seconds_per_trial", *PARTS)
 
 
@@ -64,6 +69,9 @@ def search_rows(results: SearchResult | Iterable[SearchResult]) -> list[dict[str
                     "seconds_to_stock_final": _round(v.get("seconds_to_stock_final"), 1),
                     "stock_seconds_to_final": _round(v.get("stock_seconds_to_final"), 1),
                     "speed_up": _round(v.get("speed_up"), 2) if model != STOCK else None,
+                    "time_ratio": (_round(v["seconds_to_stock_final"] / v["stock_seconds_to_final"], 3)
+                                   if model != STOCK and v.get("seconds_to_stock_final") is not None
+                                   and v.get("stock_seconds_to_final") else None),
                     "first_point_better": v.get("first_point_better") if model != STOCK else None,
                     "latency_at_stock_final_time_ms": _ms(v.get("latency_at_stock_final_time")),
                     "mean_latency_ratio": _round(v.get("mean_latency_ratio"), 3),
@@ -95,10 +103,29 @@ def summary_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "network": nid, "model": model, "seeds": ",".join(str(r["seed"]) for r in rs),
             **{k: _spread([r[k] for r in rs], d) for k, d in (
                 ("final_latency_ms", 4), ("stock_final_latency_ms", 4), ("seconds_to_stock_final", 1),
-                ("stock_seconds_to_final", 1), ("speed_up", 2), ("latency_at_stock_final_time_ms", 4),
+                ("stock_seconds_to_final", 1), ("speed_up", 2), ("time_ratio", 3), ("latency_at_stock_final_time_ms", 4),
                 ("mean_latency_ratio", 3), ("seconds_per_trial", 3))},
             "first_point_better": f"{sum(firsts)}/{len(firsts)}" if firsts else None,
         })
+    return out
+
+
+def overall_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per submission over all its complete (network, seed) runs: how often and how fast it reached stock's
+    final latency (a run that never reached it counts in `runs` but not in the means)."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        if r["complete"] and r["kind"] == "submission":
+            groups.setdefault(r["model"], []).append(r)
+    out = []
+    for model, rs in sorted(groups.items()):
+        ratios = [r["time_ratio"] for r in rs if r["time_ratio"] is not None]
+        auc = [r["mean_latency_ratio"] for r in rs if r["mean_latency_ratio"] is not None]
+        out.append({"model": model, "runs": len(rs), "reached_stock_final": f"{len(ratios)}/{len(rs)}",
+                    "first_point_better": f"{sum(bool(r['first_point_better']) for r in rs)}/{len(rs)}",
+                    "mean_time_ratio": _round(statistics.mean(ratios), 3) if ratios else None,
+                    "median_time_ratio": _round(statistics.median(ratios), 3) if ratios else None,
+                    "mean_latency_ratio": _round(statistics.mean(auc), 3) if auc else None})
     return out
 
 
@@ -161,6 +188,10 @@ def search_summary_markdown(results: SearchResult | Iterable[SearchResult]) -> s
         "",
         f"Measured on: {', '.join(cards)}; harness commit(s): {', '.join(commits)}.",
         "",
+        "## Overall (every network and seed)",
+        "",
+        *_table(OVERALL, overall_rows(rows)),
+        "",
         "## Summary over seeds (median [min, max])",
         "",
         *_table(SUMMARY, summary_rows(rows)),
@@ -181,7 +212,8 @@ def search_summary_json(results: SearchResult | Iterable[SearchResult]) -> str:
     suite = _suite_of(runs)
     rows = search_rows(runs)
     doc = {"suite": suite["name"], "sha256": suite["sha256"], "version": suite["version"],
-           "columns": list(COLUMNS), "rows": rows, "summary": summary_rows(rows), "timing": timing_rows(runs)}
+           "columns": list(COLUMNS), "rows": rows, "summary": summary_rows(rows), "overall": overall_rows(rows),
+           "timing": timing_rows(runs)}
     return json.dumps(doc, indent=1, sort_keys=True) + "\n"
 
 
