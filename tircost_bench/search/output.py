@@ -55,12 +55,18 @@ def plot_curves(results: SearchResult, out_dir: Path) -> list[Path]:
         trials = max((m.trials for m in results.models.values()), default=0)
         fig.suptitle(f"{results.suite['name']} · {nid} · {trials} trials, seed {results.seed}"
                      + ("" if results.complete else " (incomplete)"))
-        fig.tight_layout()
-        path = out_dir / f"curves-{nid}.png"
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
-        paths.append(path)
+        paths.append(save_figure(fig, out_dir / f"curves-{nid}.png"))
     return paths
+
+
+def save_figure(fig: Any, path: Path) -> Path:
+    """Lay out, write (110 dpi) and close a search figure; the one place its PNG settings live."""
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
 
 
 def flat_metrics(results: SearchResult) -> dict[str, float]:

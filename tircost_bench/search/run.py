@@ -30,7 +30,7 @@ from tircost_bench.collect.targets import describe_platform
 from tircost_bench.predictors.interface import Predictor
 from tircost_bench.predictors.pycostmodel import make_cost_model
 from tircost_bench.predictors.submission import Submission, load_submission
-from tircost_bench.representations.workers import default_workers as available_cores
+from tircost_bench.representations.workers import default_workers
 from tircost_bench.search.assemble import STOCK, ModelRun, build_result, harness_commit, resumable_runs
 from tircost_bench.search.builder import BuildPool, make_builder, remove_artifact
 from tircost_bench.search.curves import Event, make_recorder
@@ -157,7 +157,7 @@ def trained_predictor(submission: Submission, suite: Suite, seed: int, retrain: 
 
 
 def num_cores(target: dict[str, Any]) -> int:
-    return int(target.get("num-cores") or available_cores())
+    return int(target.get("num-cores") or default_workers())
 
 
 def reference_cost_model(kind: str, cores: int) -> Any:
@@ -328,7 +328,7 @@ def search_models(order: list[str], factories: dict[str, Any], runs: dict[str, M
 
     budget = config.budget_for(len(tasks))
     total_w = {t.task_id: float(sum(t.weights.values())) for t in tasks}
-    pool = BuildPool(config.workers or available_cores())
+    pool = BuildPool(config.workers or default_workers())
     current: list[PartTimer | None] = [None]
     warm_start = time.perf_counter()
     try:

@@ -12,6 +12,7 @@ import numpy as np
 
 from tircost_bench.search.assemble import STOCK
 from tircost_bench.search.curves import Curve
+from tircost_bench.search.output import save_figure
 from tircost_bench.search.result import SearchResult
 
 
@@ -78,9 +79,5 @@ def plot_seed_bands(results: Iterable[SearchResult], out_dir: Path, prefix: str 
             ax.grid(alpha=0.3)
         axes[1].legend(fontsize=8)
         fig.suptitle(f"{nid}: median and [min, max] over seeds")
-        fig.tight_layout()
-        path = out_dir / f"{prefix}-{nid.replace('[', '-').replace(']', '')}-seeds.png"
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
-        paths.append(path)
+        paths.append(save_figure(fig, out_dir / f"{prefix}-{nid.replace('[', '-').replace(']', '')}-seeds.png"))
     return paths
