@@ -26,6 +26,8 @@ start)
   python3 -m pip install -q --no-index --no-deps --no-compile --upgrade --target /tmp/site "$stage"/whl/*.whl
   rm -rf /tmp/repo && mkdir -p /tmp/repo/suites
   cp -r "$stage/tircost_bench" /tmp/repo/ && cp -r suites/h100 /tmp/repo/suites/
+  # results carried back from an earlier machine (with SEARCH_FLAGS=--resume only the unfinished models run)
+  [[ -d search-results ]] && cp -r search-results /tmp/repo/
   for sub in "$@"; do  # code from the stage, checkpoints from the working tree
     mkdir -p "/tmp/repo/$sub" && cp -r "$sub/checkpoints" "/tmp/repo/$sub/" && cp -r "$stage/$sub/." "/tmp/repo/$sub/"
   done
