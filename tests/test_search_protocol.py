@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from tircost_bench.paths import PROJECT_ROOT
-from tircost_bench.search.assemble import ModelRun, resumable_runs
+from tircost_bench.search.assemble import ModelRun, resumable_runs, resume_warning
 from tircost_bench.search.curves import Curve, Event, mean_latency, value_at, versus_stock
 from tircost_bench.search.publish import search_rows, search_summary_markdown, summary_rows
 from tircost_bench.search.result import ModelResult, SearchResult, SearchResultError
@@ -79,6 +79,10 @@ def test_resume_keeps_finished_models_of_the_same_search_only(tmp_path: Path) ->
     assert resumable_runs(path, sub, suite, SearchConfig(budget=64, per_iter=16)) == {}  # another budget
     assert resumable_runs(tmp_path / "none.json", sub, suite, SearchConfig()) == {}
     assert isinstance(kept["ms-xgb"], ModelRun)
+    # the result records one harness commit: models kept from another commit are named in a warning
+    assert resume_warning(path, kept, "c0ffee") is None
+    note = resume_warning(path, kept, "beef00")
+    assert note is not None and "ms-xgb" in note and "c0ffee" in note and "beef00" in note
 
 
 def test_incomplete_runs_are_listed_but_left_out_of_the_summary() -> None:
@@ -91,6 +95,26 @@ def test_incomplete_runs_are_listed_but_left_out_of_the_summary() -> None:
     rows = search_rows([res])
     assert {r["model"]: r["complete"] for r in rows} == {"ms-xgb": True, "m 0.1": False}
     assert [r["model"] for r in summary_rows(rows)] == ["ms-xgb"]
+
+
+def test_a_finished_model_is_not_compared_with_an_interrupted_stock_run() -> None:
+    """Stock cut by a lost machine stops early at a worse latency: the submission must not be scored against it."""
+    from tircost_bench.search.publish import overall_rows
+    from tircost_bench.search.result import NetworkResult
+    from tircost_bench.search.seed_curves import relative_curves
+
+    res = _result(False)
+    models = {"ms-xgb": replace(res.models["ms-xgb"], complete=False), "m": replace(res.models["m"], complete=True)}
+    res = replace(res, models=models, networks={"n": NetworkResult(
+        {"t": 1.0}, {"ms-xgb": Curve([9.0], [32], [1.5]), "m": Curve([5.0], [16], [1.0])}, {})})
+    assert res.finished_reference("n") is None
+    row = next(r for r in search_rows([res]) if r["model"] == "m 0.1")
+    assert row["complete"] and row["stock_final_latency_ms"] is None and row["time_ratio"] is None
+    assert relative_curves([res]) == {}
+    assert overall_rows(search_rows([res])) == []  # nothing to compare with: not a run of the overall table
+    done = replace(res, models={**models, "ms-xgb": replace(models["ms-xgb"], complete=True)})
+    assert done.finished_reference("n") is not None
+    assert next(r for r in search_rows([done]) if r["model"] == "m 0.1")["stock_final_latency_ms"] is not None
 
 
 def _seed_result(seed: int, model_curve: Curve, stock_curve: Curve) -> SearchResult:

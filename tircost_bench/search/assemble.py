@@ -101,3 +101,15 @@ def resumable_runs(path: Path, sub: Any, suite: Any, config: Any) -> dict[str, M
     if not same:
         return {}
     return {name: ModelRun.from_result(m, m.events) for name, m in old.models.items() if m.complete and m.events}
+
+
+def resume_warning(path: Path, kept: dict[str, ModelRun], commit: str) -> str | None:
+    """A warning for the result when the models kept from `path` were measured at another harness commit
+    (the result records one commit: the one of this run)."""
+    if not kept:
+        return None
+    old = SearchResult.load(path).harness_commit
+    if old == commit:
+        return None
+    return (f"resumed: {', '.join(sorted(kept))} measured in an earlier run at harness commit {old[:12] or '(unknown)'}; "
+            f"the other models at {commit[:12] or '(unknown)'}")

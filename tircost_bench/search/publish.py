@@ -55,11 +55,11 @@ def search_rows(results: SearchResult | Iterable[SearchResult]) -> list[dict[str
     for res in _runs(results):
         run = f"{res.name} {res.submission['version']}"
         for nid, net in res.networks.items():
-            stock = net.curves.get(STOCK)
+            stock = res.finished_reference(nid)
             for model, curve in net.curves.items():
                 info = res.models[model]
                 name = model if info.kind == "reference" else run
-                v = versus_stock(curve, stock) if stock is not None and stock.latency else {}
+                v = versus_stock(curve, stock) if stock is not None else {}
                 # a stock run shared by several submissions' results is one row; separate stock runs are not
                 key = (nid, name, res.seed, info.trials, curve.final, curve.seconds[-1] if curve.seconds else None)
                 rows[key] = {
@@ -111,11 +111,12 @@ def summary_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def overall_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per submission over all its complete (network, seed) runs: how often and how fast it reached stock's
-    final latency (a run that never reached it counts in `runs` but not in the means)."""
+    """Per submission over its complete (network, seed) runs that have a finished stock run to compare with:
+    how often and how fast it reached stock's final latency (a run that never reached it counts in `runs` but
+    not in the means)."""
     groups: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
-        if r["complete"] and r["kind"] == "submission":
+        if r["complete"] and r["kind"] == "submission" and r["stock_final_latency_ms"] is not None:
             groups.setdefault(r["model"], []).append(r)
     out = []
     for model, rs in sorted(groups.items()):

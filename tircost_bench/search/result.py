@@ -65,6 +65,15 @@ class SearchResult:
     def seed(self) -> int:
         return int(self.config["seed"])
 
+    def finished_reference(self, network: str) -> Curve | None:
+        """The reference (stock) model's curve on `network`, only if that model finished its budget: a
+        model is compared with stock's final latency, never with where an interrupted stock run stopped."""
+        name = self.reference_model
+        curve = self.networks[network].curves.get(name) if name else None
+        if curve is None or not curve.latency or name not in self.models or not self.models[name].complete:
+            return None
+        return curve
+
     def to_json(self) -> dict[str, Any]:
         doc = asdict(self)
         doc["networks"] = {nid: {"tasks": net.tasks, "curves": {k: c.to_json() for k, c in net.curves.items()},

@@ -31,7 +31,14 @@ from tircost_bench.predictors.interface import Predictor
 from tircost_bench.predictors.pycostmodel import make_cost_model
 from tircost_bench.predictors.submission import Submission, load_submission
 from tircost_bench.representations.workers import default_workers
-from tircost_bench.search.assemble import STOCK, ModelRun, build_result, harness_commit, resumable_runs
+from tircost_bench.search.assemble import (
+    STOCK,
+    ModelRun,
+    build_result,
+    harness_commit,
+    resumable_runs,
+    resume_warning,
+)
 from tircost_bench.search.builder import BuildPool, make_builder, remove_artifact
 from tircost_bench.search.curves import Event, make_recorder
 from tircost_bench.search.device_lock import (
@@ -287,7 +294,10 @@ def run_searches(submissions: Sequence[Submission | str | Path], suite: Suite | 
     runs: dict[str, ModelRun] = {}
     if resume:
         for sub, path in zip(subs, paths):
-            runs.update({k: v for k, v in resumable_runs(path, sub, st, config).items() if k not in runs})
+            kept = resumable_runs(path, sub, st, config)
+            runs.update({k: v for k, v in kept.items() if k not in runs})
+            if note := resume_warning(path, kept, sha):
+                warnings.append(note)
         for name in runs:
             console.print(f"resuming: {name} finished in an earlier run, kept")
     infos: dict[str, dict] = {}

@@ -33,7 +33,7 @@ def relative_curves(results: Iterable[SearchResult]) -> dict[str, dict[str, list
     seen: set[tuple] = set()
     for res in results:
         for nid, net in res.networks.items():
-            stock = net.curves.get(STOCK)
+            stock = res.finished_reference(nid)
             if stock is None or not stock.final:
                 continue
             for model, curve in net.curves.items():
