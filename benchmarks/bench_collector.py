@@ -15,6 +15,7 @@ Prints a table of programs/s.
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -97,7 +98,7 @@ def _work_dir_tasks(work: Path, count: int) -> tuple[list, dict, dict]:
     return tasks, settings["target"], settings["measure"]
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     from tircost_bench.collect.measure import MeasureSettings
     from tircost_bench.collect.targets import target_from_preset
 
@@ -108,7 +109,7 @@ def main() -> None:
     ap.add_argument("--programs", type=int, default=8)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--target", default=None, help="preset (cpu, cuda:sm_90); default: the suite's target")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
 
     if args.work_dir:
         tasks, target, measure_json = _work_dir_tasks(args.work_dir, args.tasks)
@@ -125,6 +126,24 @@ def main() -> None:
     print(f"{'path':36} {'measured':>9} {'attempted':>9} {'seconds':>9} {'measured/s':>11}")
     for name, ok, attempted, secs in rows:
         print(f"{name:36} {ok:>9} {attempted:>9} {secs:>9.1f} {ok / secs:>11.2f}")
+
+
+def _has_cuda() -> bool:
+    import tvm
+
+    return bool(tvm.cuda(0).exist)
+
+
+def test_collector():
+    """On a GPU machine only: the default suite's target is CUDA (h100), and building and measuring real
+    convolutions through both paths is slow on 2 CPU cores. By hand on a CPU:
+    `python benchmarks/bench_collector.py --suite cpu-epyc2 --tasks 1 --programs 4`."""
+    import pytest
+
+    if not _has_cuda():
+        pytest.skip("needs a CUDA device (the h100 suite's target); run bench_collector.py by hand on the GPU "
+                    "machine, or with --suite cpu-epyc2 on a CPU (slow on 2 cores)")
+    main(["--tasks", "2", "--programs", "8", "--workers", str(os.cpu_count() or 2)])
 
 
 if __name__ == "__main__":

@@ -14,31 +14,29 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
+
+from goals import cli, record, timed_run
+
+GOAL_OVERHEAD = 0.10  # #19: the worker's share of evaluate's wall time
 
 
 def run(submission: str, suite: str, seeds: int, isolation: str) -> tuple[float, dict]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "result.json"
-        cmd = [str(Path(sys.executable).parent / "tircost-bench"), "evaluate", submission, "--suite", suite,
-               "--seeds", str(seeds), "--no-track", "--isolation", isolation, "--json-out", str(out)]
-        start = time.perf_counter()
-        subprocess.run(cmd, check=True, capture_output=True)
-        wall = time.perf_counter() - start
+        wall = timed_run(cli("evaluate", submission, "--suite", suite, "--seeds", str(seeds), "--no-track",
+                             "--isolation", isolation, "--json-out", str(out)))
         return wall, json.loads(out.read_text())
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict[str, float]:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--suite", default="h100")
     ap.add_argument("--submission", default="submissions/xgboost")
     ap.add_argument("--seeds", type=int, default=1)
     ap.add_argument("--repeats", type=int, default=2, help="timed runs per mode (alternating; the best counts)")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
 
     warm, _ = run(args.submission, args.suite, 1, "none")
     walls: dict[str, list[float]] = {"none": [], "auto": []}
@@ -57,6 +55,15 @@ def main() -> None:
         extra = f"{100 * (best / inside - 1):>8.1f}%" if mode == "auto" else ""
         print(f"{label:<22} {best:>15.1f} {' '.join(f'{w:.1f}' for w in walls[mode]):>20} {extra:>9}")
     print(f"metrics identical: {same}; worker overhead {worker - inside:+.1f} s")
+    return {"inside": inside, "worker": worker, "same": same}
+
+
+def test_isolation():
+    """xgboost on h100, 1 seed, best of 1 per mode (3 evaluate processes, ~1-2 min on 2 cores)."""
+    out = main(["--repeats", "1"])
+    assert out["same"], "the worker and in-process runs must give the same metrics"
+    record("isolation", "evaluate xgboost h100: worker overhead", 100 * (out["worker"] / out["inside"] - 1), "%",
+           at_most=100 * GOAL_OVERHEAD, note=f"worker {out['worker']:.1f} s, in-process {out['inside']:.1f} s")
 
 
 if __name__ == "__main__":

@@ -17,14 +17,15 @@ import time
 from pathlib import Path
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict[str, float]:
+    """Prints the phases; returns the cold and warm predict programs/s."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--suite", default="cpu-epyc2")
     ap.add_argument("--split", default="train")
     ap.add_argument("--checkpoint", type=Path, default=None)
     ap.add_argument("--n", type=int, default=400, help="programs to predict (repeats the split if smaller)")
     ap.add_argument("--workers", type=int, default=2)
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     from tircost_bench.suite.loader import store_root
 
     os.environ.setdefault("TIRCOST_STORE_DIR", str(store_root()))  # the suite store survives the fresh caches
@@ -87,6 +88,17 @@ def main() -> None:
     t0 = time.perf_counter()
     model._predict_z(packed)
     print(f"  model forward    {args.n / (time.perf_counter() - t0):7.0f} programs/s  (packed graphs in memory)")
+    return {"cold": args.n / t_cold, "warm": args.n / t_warm}
+
+
+def test_predict_gcn(monkeypatch):
+    """200 cpu-epyc2 programs after a 1-epoch fit (~30 s on 2 cores): the phases behind bench_predict's figure."""
+    from goals import as_from_a_shell, record
+
+    as_from_a_shell(monkeypatch)
+    out = main(["--n", "200"])
+    record("predict_gcn", "gcn_topk cold predict, cpu-epyc2 (200)", out["cold"], "programs/s",
+           note="1-epoch fit; graph workers spawned in the clock")
 
 
 if __name__ == "__main__":

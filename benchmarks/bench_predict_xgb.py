@@ -20,12 +20,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict[str, float]:
+    """Prints the stages and rates; returns each model's cold programs/s."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--suite", default="cpu-epyc2")
     ap.add_argument("--replicate", type=int, default=1, help="copies of each program (uid < 0)")
     ap.add_argument("--limit", type=int, default=0, help="at most this many programs (0: all)")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     from tircost_bench.suite.loader import store_root
 
     os.environ.setdefault("TIRCOST_STORE_DIR", str(store_root()))  # the suite store survives the fresh caches
@@ -46,8 +47,6 @@ def main() -> None:
         sub = load_submission(ROOT / folder)
         models[name] = sub.create(seed=0)
         models[name].fit(train, suite.labeled("val"))
-    # Cold means cold: the fits above wrote the train programs' features; measure on an empty cache.
-    os.environ["TIRCOST_CACHE_DIR"] = tempfile.mkdtemp(prefix="tircost-bench-cold-")
 
     def fresh() -> list[Program]:
         """New Program objects (empty memo), not registered with any suite unless copied from one."""
@@ -62,6 +61,8 @@ def main() -> None:
             _ = p.workload.ms_workload  # workload decode is once per task, not per program: keep it out
         return base
 
+    # Cold means cold: the fits above wrote the train programs' features; measure on an empty cache.
+    os.environ["TIRCOST_CACHE_DIR"] = tempfile.mkdtemp(prefix="tircost-bench-cold-")
     progs = fresh()
     n = len(progs)
     print(f"{n} programs, {len({p.task_id for p in progs})} tasks, cores={os.cpu_count()}")
@@ -78,7 +79,9 @@ def main() -> None:
     print(f"stages: trace replay {n / (t1 - t0):7.1f} programs/s ({(t1 - t0) / n * 1e3:.2f} ms wall, "
           f"{(c1 - c0) / n * 1e3:.2f} ms CPU each); PerStoreFeature {n / (t2 - t1):7.1f} programs/s "
           f"({(t2 - t1) / n * 1e3:.2f} ms wall, {(c2 - c1) / n * 1e3:.2f} ms CPU each, 2 threads)")
+    rates = {}
     for name, model in models.items():
+        os.environ["TIRCOST_CACHE_DIR"] = tempfile.mkdtemp(prefix="tircost-bench-cold-")  # not the other's
         progs = fresh()
         t0 = time.perf_counter()
         pred = model.predict(progs)
@@ -89,7 +92,18 @@ def main() -> None:
         assert pred.shape == (len(progs),) and np.isfinite(pred).all()
         print(f"{name:8s} cold {len(progs) / cold:8.1f} programs/s   warm (memoized features) "
               f"{len(progs) / warm:9.1f} programs/s")
+        rates[name] = len(progs) / cold
     sys.stdout.flush()
+    return rates
+
+
+def test_predict_xgb(monkeypatch):
+    """600 cpu-epyc2 programs, fits included (~1 min on 2 cores): the stages behind bench_predict's figure."""
+    from goals import as_from_a_shell, record
+
+    as_from_a_shell(monkeypatch)
+    for name, rate in main(["--limit", "600"]).items():
+        record("predict_xgb", f"{name} cold predict, cpu-epyc2 (600)", rate, "programs/s", note="fitted here")
 
 
 if __name__ == "__main__":

@@ -100,13 +100,14 @@ def _programs(n: int, size: int) -> list:
     return [SampledProgram(record, str(i), build_module(sch.mod, target)) for i in range(n)]
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> list[tuple[int, int, float]]:
+    """Prints the table; returns (servers, programs ok, wall s) per server count."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--programs", type=int, default=16)
     ap.add_argument("--size", type=int, default=192, help="matmul size (naive loops: ~size^3 flops per run)")
     ap.add_argument("--servers", default="1,2", help="server counts to compare")
     ap.add_argument("--min-repeat-ms", type=int, default=20)
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     sys.modules.setdefault("torch", None)  # type: ignore[arg-type]  # import tvm without torch (faster)
     import tempfile
 
@@ -139,6 +140,18 @@ def main() -> None:
               f"{len(results) / wall:.2f} programs/s")
     if len(rows) > 1:
         print(f"speed-up {rows[0][0]} -> {rows[-1][0]} servers: {rows[0][2] / rows[-1][2]:.2f}x")
+    return rows
+
+
+def test_rpc():
+    """8 programs through a loopback farm of 1 and of 2 servers (~1 min on 2 cores; no goal, info only)."""
+    from goals import record
+
+    rows = main(["--programs", "8"])
+    assert all(ok == 8 for _, ok, _ in rows)
+    for n, ok, wall in rows:
+        record("rpc", f"loopback farm, {n} server(s)", ok / wall, "programs/s")
+    record("rpc", "speed-up 1 -> 2 servers (one shared machine)", rows[0][2] / rows[-1][2], "x")
 
 
 if __name__ == "__main__":
