@@ -27,8 +27,11 @@ import json, resource, sys, time
 t0 = time.perf_counter()
 {body}
 _ru = resource.getrusage(resource.RUSAGE_SELF)
+# this process's own peak (VmHWM, reset by exec): ru_maxrss survives fork+exec, so it would report the
+# larger pytest parent's RSS instead
+_hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
 print(json.dumps({{"seconds": time.perf_counter() - t0, "cpu_s": _ru.ru_utime + _ru.ru_stime,
-                  "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, **extra}}))
+                  "rss_mib": _hwm / 1024, **extra}}))
 """
 
 
