@@ -49,3 +49,48 @@ def test_core_slices_are_disjoint_and_equal() -> None:
     with pytest.raises(ValueError, match="need at least 3 cores"):
         core_slices(3, [0, 1])
     assert core_slices(1) == [sorted(os.sched_getaffinity(0))]
+
+
+def _gate(pgid: int, lock: str) -> None:
+    from tircost_bench.search.device_lock import gate_process_group
+
+    gate_process_group(pgid, lock, turn=0.3, drain=0.05, pause=0.2)
+
+
+def test_a_gated_training_job_never_runs_during_a_measurement(tmp_path: Path) -> None:
+    """A job under gate_process_group ticks only between measured batches: while a search holds the device,
+    its counter stands still; it runs again after, and the gate leaves it running when it ends."""
+    import signal
+    import subprocess
+    import sys
+
+    lock, ticks = str(tmp_path / "device.lock"), tmp_path / "ticks"
+    tick = ("import os, sys, time\nn = 0\nwhile True:\n    n += 1\n    open(sys.argv[1] + '.tmp', 'w').write(str(n))\n"
+            "    os.replace(sys.argv[1] + '.tmp', sys.argv[1])\n    time.sleep(0.01)")
+    job = subprocess.Popen([sys.executable, "-c", tick, str(ticks)], start_new_session=True)
+    job.send_signal(signal.SIGSTOP)  # it runs from the gate's first turn on
+    gate = mp.get_context("spawn").Process(target=_gate, args=(job.pid, lock))
+    gate.start()
+
+    def count() -> int:
+        return int(ticks.read_text()) if ticks.exists() else 0
+
+    def wait_for_ticks(above: int) -> bool:
+        deadline = time.perf_counter() + 30
+        while count() <= above and time.perf_counter() < deadline:
+            time.sleep(0.05)
+        return count() > above
+
+    try:
+        assert wait_for_ticks(0), "the gated job never ran"
+        with device_turn(lock):  # a measured batch: the job is stopped for all of it
+            time.sleep(0.1)  # a tick written just before the stop lands
+            during = count()
+            time.sleep(1.0)
+            assert count() == during
+        assert wait_for_ticks(during), "the job's turns did not come back after the measurement"
+    finally:
+        job.kill()
+        job.wait()
+        gate.join(10)
+    assert not gate.is_alive(), "the gate did not end with its job"

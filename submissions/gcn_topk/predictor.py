@@ -21,17 +21,19 @@ from typing import Any
 import numpy as np
 import torch
 from gcn_topk_model import (
+    GCNEnsemble,
     GCNTopK,
     PackedGraph,
     collate,
     feature_stats,
+    member_seed,
     pack,
     task_batches,
     task_z,
     training_loss,
+    val_scores,
 )
 
-from tircost_bench.metrics import pairwise_accuracy
 from tircost_bench.predictors.interface import Predictor
 from tircost_bench.representations.ast_graph import GRAPH_VERSION, N_FEATURES, ProgramGraph
 from tircost_bench.representations.embeddings import EmbeddingTable, fit_embeddings, plot_embeddings
@@ -49,7 +51,8 @@ class Config:
     pool_ratio: float = 0.8
     readout: str = "sum"  # over pooling levels: "sum", "last" or "concat"
     numeric: bool = True  # numeric node features in the input (False: token embedding only)
-    loss: str = "huber_pair"  # "huber_pair", "pair", "huber" or "lambda" (LambdaRank-weighted pairs + Huber)
+    loss: str = "huber_pair"  # "huber_pair", "pair", "huber", "lambda" (LambdaRank pairs + Huber), "pair_list"
+    select: str = "pairwise"  # early stopping on val "pairwise" or "composite" (mean of pairwise, peak@1, top-5)
     dropout: float = 0.1
     embedding: str = "word2vec"  # or "fasttext"
     emb_dim: int = 16
@@ -64,7 +67,8 @@ class Config:
     tasks_per_batch: int = 8
     max_epochs: int = 60
     patience: int = 12
-    max_minutes: float = 10.0  # wall-clock cap of the training loop
+    max_minutes: float = 10.0  # wall-clock cap of each member's training loop
+    members: int = 1  # networks trained independently and averaged in z (GCNEnsemble); 1: a single GCNTopK
     threads: int = 1  # torch intra-op threads: on a shared 2-core box 2 threads ran 5-10x slower (spin waits)
     graph_workers: int = 0  # processes for cold graph builds; 0 = one per core
     online_steps: int = 20  # search: Adam steps per update, from the trained weights, on all measurements so far
@@ -106,7 +110,7 @@ class GCNTopKPredictor(Predictor):
         assert self.table is not None
         return [pack(g, self.table, self.mean, self.std) for g in graphs]
 
-    def _build_model(self) -> GCNTopK:
+    def _build_member(self) -> GCNTopK:
         assert self.table is not None
         c = self.config
         model = GCNTopK(self.table.vectors.shape[0], self.table.dim, N_FEATURES if c.numeric else 0, c.hidden,
@@ -114,6 +118,12 @@ class GCNTopKPredictor(Predictor):
         with torch.no_grad():
             model.emb.weight.copy_(torch.from_numpy(self.table.vectors))
         return model
+
+    def _build_model(self) -> GCNTopK | GCNEnsemble:
+        """The network a checkpoint of this config holds: one GCNTopK, or an ensemble of `members`."""
+        if self.config.members == 1:
+            return self._build_member()
+        return GCNEnsemble([self._build_member() for _ in range(self.config.members)])
 
     def _predict_z(self, packed: Sequence[PackedGraph], batch_size: int = 512) -> np.ndarray:
         assert self.model is not None
@@ -140,12 +150,6 @@ class GCNTopKPredictor(Predictor):
         torch.nn.utils.clip_grad_norm_(params, 5.0)
         opt.step()
         return float(loss.detach())
-
-    @staticmethod
-    def _val_pairwise(z_pred: np.ndarray, latencies: np.ndarray, task_ids: np.ndarray) -> float:
-        scores = [pairwise_accuracy(latencies[task_ids == t], z_pred[task_ids == t]) for t in np.unique(task_ids)]
-        scores = [s for s in scores if np.isfinite(s)]
-        return float(np.mean(scores)) if scores else float("nan")
 
     def _split_valid(self, train: LabeledPrograms, valid: LabeledPrograms) -> tuple[LabeledPrograms, LabeledPrograms]:
         """Use `valid` when it has tasks; else hold out ~20% of train *tasks* (never random programs)."""
@@ -175,10 +179,26 @@ class GCNTopKPredictor(Predictor):
         tid_train, tid_valid = train.task_ids, valid.task_ids
         z = torch.from_numpy(task_z(np.log(train.latencies), tid_train).astype(np.float32))
 
-        self.model = self._build_model()
+        members = []
+        t_train = time.perf_counter()
+        for m in range(c.members):
+            members.append(self._train_member(m, p_train, z, tid_train, p_valid, valid))
+        self.model = members[0] if c.members == 1 else GCNEnsemble(members)
+        scores = val_scores(self._predict_z(p_valid), valid.latencies, tid_valid)
+        self.best_val = scores[c.select] if np.isfinite(scores[c.select]) else float("nan")
+        self.timing = {"graphs_s": t_graph, "train_s": time.perf_counter() - t_train,
+                       "n_train": len(train), "n_valid": len(valid)}
+
+    def _train_member(self, member: int, p_train: list[PackedGraph], z: torch.Tensor, tid_train: np.ndarray,
+                      p_valid: list[PackedGraph], valid: LabeledPrograms) -> GCNTopK:
+        """One network from its own seed: Adam on same-task batches, early stopping on the val score
+        (config.select), the best epoch's weights kept; its epochs go into self.history."""
+        c = self.config
+        torch.manual_seed(member_seed(self.seed, member))
+        rng = np.random.default_rng(member_seed(self.seed, member))
+        self.model = self._build_member()
         params, opt = self._optimizer()
         sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, c.max_epochs) if c.lr_schedule == "cosine" else None
-        rng = np.random.default_rng(self.seed)
         best_state, best, bad = None, -np.inf, 0
         t_train = time.perf_counter()
         for epoch in range(c.max_epochs):
@@ -188,9 +208,11 @@ class GCNTopKPredictor(Predictor):
                 losses.append(self._step(opt, params, p_train, z, idx, groups))
             if sched is not None:
                 sched.step()
-            val = self._val_pairwise(self._predict_z(p_valid), valid.latencies, tid_valid)
-            self.history.append({"epoch": epoch, "loss": float(np.mean(losses)) if losses else float("nan"),
-                                 "val_pairwise": val, "seconds": time.perf_counter() - t_train})
+            scores = val_scores(self._predict_z(p_valid), valid.latencies, valid.task_ids)
+            val = scores[c.select]
+            self.history.append({"member": member, "epoch": epoch,
+                                 "loss": float(np.mean(losses)) if losses else float("nan"),
+                                 **{f"val_{k}": v for k, v in scores.items()}, "seconds": time.perf_counter() - t_train})
             if not np.isfinite(val) or val > best:
                 best, bad = (val if np.isfinite(val) else best), 0
                 best_state = copy.deepcopy(self.model.state_dict())
@@ -200,9 +222,7 @@ class GCNTopKPredictor(Predictor):
                 break
         if best_state is not None:
             self.model.load_state_dict(best_state)
-        self.best_val = float(best) if np.isfinite(best) else float("nan")
-        self.timing = {"graphs_s": t_graph, "train_s": time.perf_counter() - t_train,
-                       "n_train": len(train), "n_valid": len(valid)}
+        return self.model
 
     def update(self, programs: Sequence[Program], latencies: np.ndarray) -> None:
         """Online learning in search, incremental: Adam steps continue from the current weights (no restart
@@ -250,7 +270,7 @@ class GCNTopKPredictor(Predictor):
         self.table.save(directory)
         meta = {"config": asdict(self.config), "seed": self.seed, "graph_version": GRAPH_VERSION,
                 "feature_mean": self.mean.tolist(), "feature_std": self.std.tolist(),
-                "best_val_pairwise": self.best_val, "history": self.history,
+                "best_val": self.best_val, "history": self.history,
                 "timing": getattr(self, "timing", {})}
         (directory / "config.json").write_text(json.dumps(meta, indent=1))
         plot_embeddings(self.table, directory / "embedding.png")
@@ -267,7 +287,7 @@ class GCNTopKPredictor(Predictor):
         self._forget_online()
         self.mean = np.asarray(meta["feature_mean"], np.float32)
         self.std = np.asarray(meta["feature_std"], np.float32)
-        self.best_val = float(meta.get("best_val_pairwise", float("nan")))
+        self.best_val = float(meta.get("best_val", meta.get("best_val_pairwise", float("nan"))))  # of config.select
         self.history = meta.get("history", [])
         self.table = EmbeddingTable.load(directory)
         self.model = self._build_model()

@@ -83,3 +83,37 @@ def core_slices(n_slices: int, cores: list[int] | None = None) -> list[list[int]
         raise ValueError(f"{n_slices} concurrent searches need at least {n_slices} cores; this machine has "
                          f"{len(cores)}: run fewer at a time")
     return [cores[i * size:(i + 1) * size] for i in range(n_slices)]
+
+
+def gate_process_group(pgid: int, lock_path: str | os.PathLike[str], turn: float = 6.0, drain: float = 0.25,
+                       pause: float = 0.5) -> None:
+    """Let process group `pgid` (a GPU training job, which times nothing) use the device only while it holds
+    the measurement lock, so searches measuring on the same GPU never share it with the job's kernels.
+
+    In turns: take the lock (waiting for a search's measured batch to end), SIGCONT the group, let it run for
+    `turn` seconds, SIGSTOP it, wait `drain` seconds for the kernels it had queued, release the lock, and pause
+    so that a search waiting for the device gets its turn. A search then waits at most one turn (off its clock);
+    the job runs whenever no measurement does. Returns when the group is gone, leaving nothing stopped."""
+    import signal
+
+    def signal_group(sig: int) -> bool:
+        try:
+            os.killpg(pgid, sig)
+            return True
+        except ProcessLookupError:
+            return False
+
+    try:
+        if not signal_group(signal.SIGSTOP):  # from now on it runs only in its turns
+            return
+        while True:
+            with device_turn(lock_path):
+                if not signal_group(signal.SIGCONT):
+                    return
+                time.sleep(turn)
+                if not signal_group(signal.SIGSTOP):
+                    return
+                time.sleep(drain)
+            time.sleep(pause)
+    finally:
+        signal_group(signal.SIGCONT)

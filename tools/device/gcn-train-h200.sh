@@ -1,5 +1,8 @@
 #!/bin/bash
-# Device side: install optuna wheels, start the training daemon (setsid), wait for it, bring results back.
+# Device side: install optuna wheels, start the training daemon (setsid) once, wait for it, bring results back.
+#   [CORES=0-4,15] [WAIT_S=540] bash STAGE/gcn-train-h200.sh ARGS...   (ARGS: gcn_train_gpu.py all's flags)
+# A second call with any ARGS only waits and copies: the daemon started by the first keeps running.
+# CORES pins the daemon (e.g. `--device cpu` training on the cores a concurrent search leaves idle).
 S=$(cd "$(dirname "$0")" && pwd)
 R=/tmp/gcn-res
 export PYTHONUNBUFFERED=1
@@ -10,10 +13,12 @@ export PYTHONPATH=/tmp/site:$PWD:$S/code
 if [ ! -f $R/started ]; then
   mkdir -p $R && touch $R/started
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv > $R/gpu.txt
-  setsid nohup python3 -u $S/code/gcn_train_gpu.py all --data $S/data --out $R "$@" > $R/main.log 2>&1 < /dev/null &
+  lscpu | grep -E "Model name|^CPU\(s\)" > $R/cpu.txt
+  setsid nohup ${CORES:+taskset -c $CORES} python3 -u $S/code/gcn_train_gpu.py all --data $S/data --out $R "$@" \
+    > $R/main.log 2>&1 < /dev/null &
 fi
 T0=$(date +%s)
 while [ ! -f $R/summary.json ] && [ $(( $(date +%s) - T0 )) -lt ${WAIT_S:-540} ]; do sleep 5; done
-tail -5 $R/main.log
-tar czf $OUT/results.tgz -C /tmp gcn-res
+tail -5 $R/main.log; tail -qn 1 $R/seed*.log $R/lofo-*.log 2>/dev/null
+tar czf $OUT/gcn-results.tgz -C /tmp gcn-res
 ls $R

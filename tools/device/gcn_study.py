@@ -1,8 +1,8 @@
 """The Optuna study over gcn_topk's model and training space, and the device-side orchestration.
 
-`all`: `--workers` study processes share one Optuna journal (TPE, constant liar, median pruning on val
-pairwise per epoch) for `--study-seconds`; then the best trial's parameters train every seed and every
-leave-one-family-out fold to convergence, in parallel processes. Everything lands under --out as it goes:
+`all`: `--workers` study processes share one Optuna journal (TPE, constant liar, median pruning on the val
+score per epoch; `--space wide` is the first study's space, `focused` the second's) for `--study-seconds`; then the best trial's parameters train every seed and every
+leave-one-family-out fold to convergence, in parallel processes (`--params JSON`: no study, these parameters). Everything lands under --out as it goes:
 trials-w<k>.jsonl (one JSON per finished or pruned trial), study.json (best), seed<k>/ and lofo-<i>/
 (model.pt + result.json), summary.json, and log files.
 """
@@ -26,7 +26,9 @@ def exported(data: Path) -> list[str]:
     return sorted(k for k, (kind, dim) in EMBEDDINGS.items() if (data / f"emb-{kind}{dim}-s0").is_dir())
 
 
-def suggest(trial, variants: list[str]) -> dict:
+def suggest(trial, variants: list[str], space: str = "wide") -> dict:
+    if space == "focused":
+        return suggest_focused(trial, variants)
     kind, dim = EMBEDDINGS[trial.suggest_categorical("embedding_variant", variants)]
     return {
         "conv": trial.suggest_categorical("conv", ["graph", "gcn", "sage"]),
@@ -47,7 +49,34 @@ def suggest(trial, variants: list[str]) -> dict:
     }
 
 
-def _study(out: Path, worker: int):
+# The second study (2026-12-03): around the first study's winners (numeric on, 32 programs a group, cosine lr,
+# frozen embedding), over what decides the top of a task's ranking: the loss (ListNet top-one term), depth,
+# pooling, width of a batch; selected on the composite val score, not pairwise alone.
+FOCUSED_FIXED = {"numeric": True, "per_task": 32, "lr_schedule": "cosine", "freeze_embedding": True,
+                 "select": "composite"}
+SHIPPED_0_3 = {"embedding_variant": "word2vec16", "conv": "gcn", "layers": 3, "pool_ratio": 0.6, "readout": "concat",
+               "hidden": 64, "dropout": 0.15, "loss": "pair", "rank_weight": 0.6785, "tasks_per_batch": 8,
+               "lr": 0.00198}
+
+
+def suggest_focused(trial, variants: list[str]) -> dict:
+    kind, dim = EMBEDDINGS[trial.suggest_categorical("embedding_variant", variants)]
+    return {
+        "conv": trial.suggest_categorical("conv", ["gcn", "sage"]),
+        "layers": trial.suggest_int("layers", 2, 4),
+        "pool_ratio": trial.suggest_float("pool_ratio", 0.5, 1.0, step=0.1),
+        "readout": trial.suggest_categorical("readout", ["concat", "sum"]),
+        "hidden": trial.suggest_categorical("hidden", [64, 128]),
+        "dropout": trial.suggest_float("dropout", 0.0, 0.3, step=0.05),
+        "loss": trial.suggest_categorical("loss", ["pair", "pair_list", "lambda"]),
+        "rank_weight": trial.suggest_float("rank_weight", 0.3, 3.0, log=True),
+        "tasks_per_batch": trial.suggest_categorical("tasks_per_batch", [8, 16]),
+        "lr": trial.suggest_float("lr", 1e-3, 5e-3, log=True),
+        "embedding": kind, "emb_dim": dim, **FOCUSED_FIXED,
+    }
+
+
+def _study(out: Path, worker: int, name: str = "gcn_topk-h100"):
     import optuna
     from optuna.storages import JournalStorage
     from optuna.storages.journal import JournalFileBackend
@@ -55,7 +84,7 @@ def _study(out: Path, worker: int):
     storage = JournalStorage(JournalFileBackend(str(out / "journal.log")))
     sampler = optuna.samplers.TPESampler(seed=worker, multivariate=True, constant_liar=True, n_startup_trials=10)
     pruner = optuna.pruners.MedianPruner(n_startup_trials=8, n_warmup_steps=4)
-    return optuna.create_study(study_name="gcn_topk-h100", storage=storage, sampler=sampler, pruner=pruner,
+    return optuna.create_study(study_name=name, storage=storage, sampler=sampler, pruner=pruner,
                                direction="maximize", load_if_exists=True)
 
 
@@ -63,13 +92,16 @@ def cmd_study(a) -> None:
     import optuna
 
     worker = int(os.environ.get("GCN_WORKER", "0"))
-    study = _study(a.out, worker)
+    study = _study(a.out, worker, a.study_name)
+    if a.space == "focused" and worker == 0 and not study.trials:  # the shipped 0.3 config, scored the same way
+        study.enqueue_trial(SHIPPED_0_3)
+        study.enqueue_trial({**SHIPPED_0_3, "loss": "pair_list", "rank_weight": 1.0})
     cache: dict[tuple[str, int], g.Data] = {}
     variants = exported(a.data)
     log = open(a.out / f"trials-w{worker}.jsonl", "a")  # noqa: SIM115 - appended per trial, lives with the process
 
     def objective(trial) -> float:
-        p = {**g.DEFAULTS, **suggest(trial, variants)}
+        p = {**g.DEFAULTS, **suggest(trial, variants, a.space)}
         key = (p["embedding"], p["emb_dim"])
         if key not in cache:
             cache[key] = g.Data(a.data, a.device, *key, 0)
@@ -79,7 +111,7 @@ def cmd_study(a) -> None:
         seen: list[dict] = []
 
         def on_epoch(epoch: int, val: float) -> None:
-            seen.append({"epoch": epoch, "val_pairwise": val})
+            seen.append({"epoch": epoch, f"val_{p['select']}": val})
             trial.report(val, epoch)
             if trial.should_prune():
                 raise optuna.TrialPruned()
@@ -112,35 +144,48 @@ def _spawn(a, argv: list[str], log: Path, env: dict | None = None) -> subprocess
 def cmd_all(a) -> None:
     a.out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
-    common = ["--out", str(a.out), "--study-seconds", str(a.study_seconds), "--trial-epochs", str(a.trial_epochs),
-              "--trial-seconds", str(a.trial_seconds)]
-    procs = [_spawn(a, ["study", *common], a.out / f"study-w{k}.log", {"GCN_WORKER": str(k)})
-             for k in range(a.workers)]
-    for p in procs:
-        p.wait()
-    study = _study(a.out, 0)
-    done = [t for t in study.trials if t.value is not None]
-    if not done:
-        raise SystemExit("study: no trial completed; see study-w*.log")
-    best = max(done, key=lambda t: t.value)
-    params = {**g.DEFAULTS, **_params_of(best.params)}
-    (a.out / "study.json").write_text(json.dumps({"best_number": best.number, "best_value": best.value,
-                                                  "best_params": best.params, "params": params,
-                                                  "n_trials": len(study.trials), "n_complete": len(done),
-                                                  "seconds": time.time() - t0}))
-    print(f"study: {len(study.trials)} trials, best #{best.number} val {best.value:.4f} {best.params}", flush=True)
-    final = ["--params", json.dumps(params), "--max-epochs", str(a.max_epochs), "--patience", str(a.patience),
-             "--max-seconds", str(a.max_seconds)]
-    runs = [_spawn(a, ["train", *final, "--seed", str(s), "--out", str(a.out / f"seed{s}")], a.out / f"seed{s}.log")
-            for s in a.seeds]
+    given = json.loads(a.params)
+    params = {**g.DEFAULTS, **given} if given else _run_study(a, t0)  # --params: no study, train these
+    final = ["--params", json.dumps({**params, "members": a.members}), "--max-epochs", str(a.max_epochs),
+             "--patience", str(a.patience), "--max-seconds", str(a.max_seconds)]
+    runs = [_spawn(a, ["train", *final, "--seed", str(s), "--member", str(m), "--out", str(a.out / name)],
+                   a.out / f"{name}.log")
+            for s in a.seeds for m in range(a.members) for name in [member_dir(s, m, a.members)]]
     data_meta = json.loads((a.data / "meta.json").read_text())
     runs += [_spawn(a, ["train", *final, "--seed", "0", "--fold", f["name"], "--out", str(a.out / f"lofo-{i}")],
-                    a.out / f"lofo-{i}.log") for i, f in enumerate(data_meta["folds"])]
+                    a.out / f"lofo-{i}.log") for i, f in enumerate(data_meta["folds"]) if not a.no_lofo]
     for p in runs:
         p.wait()
     (a.out / "summary.json").write_text(json.dumps({"seconds": time.time() - t0, "params": params,
                                                     "returncodes": [p.returncode for p in runs]}))
     print(f"all done in {time.time() - t0:.0f}s", flush=True)
+
+
+def member_dir(seed: int, member: int, members: int) -> str:
+    """RESULTS/seed<k>/ for a single network, seed<k>-m<j>/ for each member of an ensemble."""
+    return f"seed{seed}" if members == 1 else f"seed{seed}-m{member}"
+
+
+def _run_study(a, t0: float) -> dict:
+    """`--workers` study processes for `--study-seconds`; returns the best trial's full parameters."""
+    common = ["--out", str(a.out), "--space", a.space, "--study-name", a.study_name, "--study-seconds",
+              str(a.study_seconds), "--trial-epochs", str(a.trial_epochs), "--trial-seconds", str(a.trial_seconds)]
+    procs = [_spawn(a, ["study", *common], a.out / f"study-w{k}.log", {"GCN_WORKER": str(k)})
+             for k in range(a.workers)]
+    for p in procs:
+        p.wait()
+    study = _study(a.out, 0, a.study_name)
+    done = [t for t in study.trials if t.value is not None]
+    if not done:
+        raise SystemExit("study: no trial completed; see study-w*.log")
+    best = max(done, key=lambda t: t.value)
+    params = {**g.DEFAULTS, **(FOCUSED_FIXED if a.space == "focused" else {}), **_params_of(best.params)}
+    (a.out / "study.json").write_text(json.dumps({"best_number": best.number, "best_value": best.value,
+                                                  "best_params": best.params, "params": params,
+                                                  "n_trials": len(study.trials), "n_complete": len(done),
+                                                  "seconds": time.time() - t0}))
+    print(f"study: {len(study.trials)} trials, best #{best.number} val {best.value:.4f} {best.params}", flush=True)
+    return params
 
 
 def _params_of(optuna_params: dict) -> dict:

@@ -1,11 +1,12 @@
 """Train gcn_topk on a GPU from the arrays gcn_export.py wrote: an Optuna study, then 5 seeds and LOFO folds.
 
     python3 gcn_train_gpu.py all --data STAGE --out RESULTS [--study-seconds 200 --workers 10]
-    python3 gcn_train_gpu.py train --data STAGE --out DIR --params '{...}' --seed 0 [--fold NAME]
+    python3 gcn_train_gpu.py train --data STAGE --out DIR --params '{...}' --seed 0 [--member M] [--fold NAME]
 
 Needs numpy, torch, torch_geometric (and optuna for the study); no TVM, no gensim. The network, batching and
 losses are the submission's own (gcn_topk_model.py), so the state dict loads with GCNTopKPredictor.load.
-Validation is the suite's val split; early stopping on mean per-task val pairwise accuracy. Study trials
+Validation is the suite's val split; early stopping on a mean per-task val score (`select`: pairwise or
+composite, the mean of pairwise, peak@1 and top-5 recall). Study trials
 run in parallel processes sharing an Optuna journal; every trial's params, history and val metrics are
 written as JSON (RESULTS/trials.jsonl) to be logged into MLflow on the CPU side.
 """
@@ -24,15 +25,13 @@ import torch
 HERE = Path(__file__).resolve().parent
 for p in (HERE, HERE.parents[1] / "submissions" / "gcn_topk", Path.cwd()):
     sys.path.append(str(p))
-from gcn_topk_model import Batch, GCNTopK, task_batches, task_z, training_loss
-
-from tircost_bench.metrics import pairwise_accuracy, peak_score, top_k_recall
+from gcn_topk_model import Batch, GCNTopK, member_seed, task_batches, task_z, training_loss, val_scores
 
 MODEL_KEYS = ("conv", "hidden", "layers", "pool_ratio", "dropout", "readout", "numeric", "freeze_embedding")
 DEFAULTS = {"conv": "graph", "hidden": 64, "layers": 3, "pool_ratio": 0.8, "dropout": 0.1, "readout": "sum",
             "numeric": True, "freeze_embedding": True, "embedding": "word2vec", "emb_dim": 16, "lr": 2e-3,
             "weight_decay": 1e-5, "rank_weight": 1.0, "loss": "huber_pair", "per_task": 16,
-            "tasks_per_batch": 8, "lr_schedule": "const"}
+            "tasks_per_batch": 8, "lr_schedule": "const", "select": "pairwise"}
 
 
 class Data:
@@ -88,20 +87,9 @@ def predict(model: GCNTopK, data: Data, idx: np.ndarray, bs: int = 2048) -> np.n
     return np.concatenate(out).astype(np.float64) if out else np.zeros(0)
 
 
-def val_metrics(z: np.ndarray, log_lat: np.ndarray, task: np.ndarray) -> dict[str, float]:
-    lat = np.exp(log_lat)
-    per = {"pairwise": [], "peak1": [], "top5": []}
-    for t in np.unique(task):
-        m = task == t
-        per["pairwise"].append(pairwise_accuracy(lat[m], z[m]))
-        per["peak1"].append(peak_score(lat[m], z[m], 1))
-        per["top5"].append(top_k_recall(lat[m], z[m], 5))
-    return {k: float(np.nanmean(v)) for k, v in per.items()}
-
-
 def train(data: Data, p: dict, seed: int, train_idx: np.ndarray, val_idx: np.ndarray, max_epochs: int,
           patience: int, max_seconds: float, on_epoch=None) -> dict:
-    """Adam on same-task batches; keeps the weights of the best val-pairwise epoch."""
+    """Adam on same-task batches; keeps the weights of the epoch best on val_scores()[p["select"]]."""
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     model = build_model(data, p)
@@ -126,16 +114,16 @@ def train(data: Data, p: dict, seed: int, train_idx: np.ndarray, val_idx: np.nda
             losses.append(loss.detach())
         if sched is not None:
             sched.step()
-        vm = val_metrics(predict(model, data, val_idx), data.log_lat[val_idx], data.task[val_idx])
-        hist.append({"epoch": epoch, "loss": float(torch.stack(losses).mean()), "val_pairwise": vm["pairwise"],
-                     "val_peak1": vm["peak1"], "val_top5": vm["top5"], "seconds": time.perf_counter() - t0})
-        if vm["pairwise"] > best:
-            best, bad = vm["pairwise"], 0
+        vm = val_scores(predict(model, data, val_idx), np.exp(data.log_lat[val_idx]), data.task[val_idx])
+        hist.append({"epoch": epoch, "loss": float(torch.stack(losses).mean()),
+                     **{f"val_{k}": v for k, v in vm.items()}, "seconds": time.perf_counter() - t0})
+        if vm[p["select"]] > best:
+            best, bad = vm[p["select"]], 0
             best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
         else:
             bad += 1
         if on_epoch is not None:
-            on_epoch(epoch, vm["pairwise"])  # raises optuna.TrialPruned to stop a poor trial
+            on_epoch(epoch, vm[p["select"]])  # raises optuna.TrialPruned to stop a poor trial
         if bad >= patience:
             stop = "early_stopping"
             break
@@ -143,7 +131,7 @@ def train(data: Data, p: dict, seed: int, train_idx: np.ndarray, val_idx: np.nda
             stop = "time_cap"
             break
     model.load_state_dict(best_state)
-    best_epoch = int(np.argmax([h["val_pairwise"] for h in hist]))
+    best_epoch = int(np.argmax([h[f"val_{p['select']}"] for h in hist]))
     return {"model": model, "state": best_state, "history": hist, "best_val": float(best), "stop": stop,
             "best_epoch": best_epoch, "best_metrics": hist[best_epoch], "seconds": time.perf_counter() - t0}
 
@@ -166,19 +154,19 @@ def cmd_train(a: argparse.Namespace) -> None:
     emb_seed = a.seed if (a.data / f"emb-{p['embedding']}{p['emb_dim']}-s{a.seed}").is_dir() else 0
     data = Data(a.data, a.device, p["embedding"], p["emb_dim"], emb_seed)
     tr, va, held = fold_masks(data, a.fold)
-    r = train(data, p, a.seed, tr, va, a.max_epochs, a.patience, a.max_seconds)
+    r = train(data, p, member_seed(a.seed, a.member), tr, va, a.max_epochs, a.patience, a.max_seconds)
     a.out.mkdir(parents=True, exist_ok=True)
     torch.save(r["state"], a.out / "model.pt")
     check = va[:64]  # CPU/GPU agreement: these programs' predictions travel with the checkpoint
     info = {k: r[k] for k in ("history", "best_val", "stop", "best_epoch", "best_metrics", "seconds")}
-    info.update(params=p, max_epochs=a.max_epochs, patience=a.patience, max_seconds=a.max_seconds, seed=a.seed, embedding_seed=emb_seed, fold=a.fold, n_train=int(tr.size), n_val=int(va.size),
+    info.update(params=p, max_epochs=a.max_epochs, patience=a.patience, max_seconds=a.max_seconds, seed=a.seed, member=a.member, embedding_seed=emb_seed, fold=a.fold, n_train=int(tr.size), n_val=int(va.size),
                 device=torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu",
                 torch=torch.__version__, check_uids=data.uid[check].tolist(),
                 check_z=predict(r["model"], data, check).tolist())
     if a.fold:
         info.update(held_uids=data.uid[held].tolist(), held_z=predict(r["model"], data, held).tolist())
     (a.out / "result.json").write_text(json.dumps(info))
-    print(f"{a.out.name}: best val pairwise {r['best_val']:.4f} at epoch {r['best_epoch']} ({r['stop']}, "
+    print(f"{a.out.name}: best val {p['select']} {r['best_val']:.4f} at epoch {r['best_epoch']} ({r['stop']}, "
           f"{r['seconds']:.0f}s)", flush=True)
 
 
@@ -191,6 +179,8 @@ def main() -> None:
     ap.add_argument("--params", default="{}")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--fold", default=None)
+    ap.add_argument("--member", type=int, default=0, help="train: ensemble member (its own torch/numpy seed)")
+    ap.add_argument("--members", type=int, default=1, help="all: members per seed (GCNEnsemble)")
     ap.add_argument("--max-epochs", type=int, default=60)
     ap.add_argument("--patience", type=int, default=10)
     ap.add_argument("--max-seconds", type=float, default=240.0)
@@ -198,6 +188,9 @@ def main() -> None:
     ap.add_argument("--trial-epochs", type=int, default=20)
     ap.add_argument("--trial-seconds", type=float, default=75.0)
     ap.add_argument("--workers", type=int, default=10)
+    ap.add_argument("--no-lofo", action="store_true", help="all: train the seeds only, no LOFO folds")
+    ap.add_argument("--space", choices=["wide", "focused"], default="wide")
+    ap.add_argument("--study-name", default="gcn_topk-h100")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     a = ap.parse_args()
     if a.device == "cpu":
