@@ -60,12 +60,15 @@ def test_run_order_rotates_with_the_seed() -> None:
     assert run_order(models, SearchConfig(seed=2, order="fixed")) == models
 
 
+H200 = {"gpu": "NVIDIA H200", "cpu": "Intel(R) Xeon(R) Processor", "cores": 16, "driver": "580.159.04"}
+
+
 def _result(complete: bool, trials: int = 32) -> SearchResult:
     events = [[5.0, 16, "t", 2.0], [9.0, 32, "t", 1.5]]
     done = ModelResult("reference", 9.0, trials, 9.0 / trials, {"t": 1.5}, True, 0, {"build": 1.0}, events)
     partial = ModelResult("submission", 5.0, 16, 5.0 / 16, {"t": 2.0}, False, 1, {}, events[:1])
     return SearchResult({"name": "s", "version": "1", "sha256": "abc"}, {"name": "m", "version": "0.1"},
-                        SearchConfig(budget=32, per_iter=16).to_json(), "ms-xgb", {}, {}, "0.27", "c0ffee", "3.11",
+                        SearchConfig(budget=32, per_iter=16).to_json(), "ms-xgb", {}, H200, "0.27", "c0ffee", "3.11",
                         [], {"ms-xgb": done, "m": partial}, {}, complete=complete)
 
 
@@ -73,11 +76,14 @@ def test_resume_keeps_finished_models_of_the_same_search_only(tmp_path: Path) ->
     path = _result(False).write(tmp_path / "search_results.json")
     sub = SimpleNamespace(name="m", meta=SimpleNamespace(version="0.1"))
     suite = SimpleNamespace(sha256="abc")
-    kept = resumable_runs(path, sub, suite, SearchConfig(budget=32, per_iter=16))
+    config = SearchConfig(budget=32, per_iter=16)
+    kept = resumable_runs(path, sub, suite, config, {**H200, "driver": "590.1"})  # another driver: same card
     assert list(kept) == ["ms-xgb"] and kept["ms-xgb"].complete
     assert kept["ms-xgb"].events == [Event(5.0, 16, "t", 2.0), Event(9.0, 32, "t", 1.5)]
-    assert resumable_runs(path, sub, suite, SearchConfig(budget=64, per_iter=16)) == {}  # another budget
-    assert resumable_runs(tmp_path / "none.json", sub, suite, SearchConfig()) == {}
+    assert resumable_runs(path, sub, suite, SearchConfig(budget=64, per_iter=16), H200) == {}  # another budget
+    assert resumable_runs(path, sub, suite, config, {**H200, "gpu": "NVIDIA H100 80GB HBM3"}) == {}  # another card
+    assert resumable_runs(path, sub, suite, config, {**H200, "cores": 32}) == {}  # another machine size
+    assert resumable_runs(tmp_path / "none.json", sub, suite, SearchConfig(), H200) == {}
     assert isinstance(kept["ms-xgb"], ModelRun)
     # the result records one harness commit: models kept from another commit are named in a warning
     assert resume_warning(path, kept, "c0ffee") is None

@@ -88,8 +88,13 @@ def build_result(sub: Any, suite: Any, config: Any, tasks: list[Any], runs: dict
         complete=bool(runs) and all(n in runs and runs[n].complete for n in (expected or runs)))
 
 
-def resumable_runs(path: Path, sub: Any, suite: Any, config: Any) -> dict[str, ModelRun]:
-    """The completed models of an earlier, interrupted search with the same submission, suite and config."""
+SAME_MACHINE = ("gpu", "cpu", "cores")  # platform fields a resumed model and the new ones must share
+
+
+def resumable_runs(path: Path, sub: Any, suite: Any, config: Any, platform: dict[str, Any]) -> dict[str, ModelRun]:
+    """The completed models of an earlier, interrupted search with the same submission, suite and config, on
+    the same kind of machine (`platform`: the same GPU, CPU model and cores; a model timed on another card is
+    no reference for this one's)."""
     if not path.is_file():
         return {}
     try:
@@ -97,7 +102,8 @@ def resumable_runs(path: Path, sub: Any, suite: Any, config: Any) -> dict[str, M
     except SearchResultError:
         return {}
     same = (old.suite.get("sha256") == suite.sha256 and old.submission.get("version") == sub.meta.version
-            and old.config == config.to_json())
+            and old.config == config.to_json()
+            and all(old.platform.get(k) == platform.get(k) for k in SAME_MACHINE))
     if not same:
         return {}
     return {name: ModelRun.from_result(m, m.events) for name, m in old.models.items() if m.complete and m.events}

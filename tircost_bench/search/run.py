@@ -294,7 +294,7 @@ def run_searches(submissions: Sequence[Submission | str | Path], suite: Suite | 
     runs: dict[str, ModelRun] = {}
     if resume:
         for sub, path in zip(subs, paths):
-            kept = resumable_runs(path, sub, st, config)
+            kept = resumable_runs(path, sub, st, config, platform)
             runs.update({k: v for k, v in kept.items() if k not in runs})
             if note := resume_warning(path, kept, sha):
                 warnings.append(note)
