@@ -62,6 +62,32 @@ def feature_stats(graphs: Sequence[ProgramGraph]) -> tuple[np.ndarray, np.ndarra
 READOUTS = ("sum", "last", "concat")  # over the pooling levels' mean+max vectors
 
 
+def stable_select_topk():
+    """PyG's SelectTopK with ties broken by node order, on every device. A trained network's pooling scores can
+    saturate (tanh exactly +-1 for most nodes); PyG sorts them unstably, and on CPU that kept other nodes than
+    CUDA's stable radix sort did: a GPU-trained member predicted up to 0.86 apart in z on CPU. A stable sort
+    keeps on CPU exactly the nodes the GPU kept."""
+    from torch_geometric.nn.pool.select import SelectOutput, SelectTopK
+    from torch_geometric.utils import cumsum, scatter
+
+    class StableSelectTopK(SelectTopK):
+        def forward(self, x: torch.Tensor, batch: torch.Tensor | None = None) -> SelectOutput:
+            if batch is None:
+                batch = x.new_zeros(x.size(0), dtype=torch.long)
+            score = self.act((x * self.weight).sum(dim=-1) / self.weight.norm(p=2, dim=-1))
+            num_nodes = scatter(batch.new_ones(x.size(0)), batch, reduce="sum")
+            k = (float(self.ratio) * num_nodes.to(score.dtype)).ceil().to(torch.long)
+            _, order = torch.sort(score, descending=True, stable=True)  # ties: lower node index first
+            by_graph = order[torch.sort(batch[order], stable=True)[1]]  # each graph's nodes, best first
+            rank = torch.arange(x.size(0), device=x.device) - cumsum(num_nodes)[batch[by_graph]]
+            node_index = by_graph[rank < k[batch[by_graph]]]
+            return SelectOutput(node_index=node_index, num_nodes=x.size(0),
+                                cluster_index=torch.arange(node_index.size(0), device=x.device),
+                                num_clusters=node_index.size(0), weight=score[node_index])
+
+    return StableSelectTopK
+
+
 class GCNTopK(nn.Module):
     def __init__(self, n_rows: int, emb_dim: int, n_num: int, hidden: int = 64, conv: str = "graph",
                  layers: int = 3, ratio: float = 0.8, dropout: float = 0.1, freeze_embedding: bool = True,
@@ -82,6 +108,9 @@ class GCNTopK(nn.Module):
         self.readout = readout
         self.convs = nn.ModuleList(convs[conv]() for _ in range(layers))
         self.pools = nn.ModuleList(TopKPooling(hidden, ratio=ratio) for _ in range(layers))
+        select = stable_select_topk()
+        for pool in self.pools:  # same parameter (select.weight), ties broken alike on CPU and GPU
+            pool.select = select(hidden, ratio)
         width = 2 * hidden * (layers if readout == "concat" else 1)
         self.head = nn.Sequential(nn.Linear(width, hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, 1))
 

@@ -109,7 +109,7 @@ def write_checkpoint(dirs: list[Path], stage: Path, meta: dict, suite, by_uid: d
                         tok=np.concatenate([q.tok.numpy() for q in packed]),
                         num=np.concatenate([q.num.numpy() for q in packed]),
                         edges=np.concatenate([q.edges.numpy() for q in packed], axis=1))
-    hardware = {"device": r["device"], "torch": r["torch"], "kind": "nvidia-h200 (lent GPU machine)"}
+    hardware = {"device": r["device"], "torch": r["torch"], "kind": "lent GPU machine"}
     (out / "provenance.json").write_text(json.dumps(provenance(suite, seed, r["seconds"], hardware, command),
                                                     indent=1))
     return r
