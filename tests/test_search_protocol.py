@@ -151,3 +151,16 @@ def test_overall_time_ratio_and_seed_bands(tmp_path: Path) -> None:
     assert len(rel["n"]["ms-xgb"]) == 2  # one stock run a seed
     (png,) = plot_seed_bands([fast, never], tmp_path)
     assert png.stat().st_size > 0
+
+
+def test_a_page_compares_runs_of_one_card(tmp_path: Path) -> None:
+    """Searches timed on two cards never share a page: publishing them together is refused, each card gets
+    a page of its own name."""
+    from tircost_bench.search.publish import publish_search
+
+    h200, h100 = _result(True), replace(_result(True), platform={**H200, "gpu": "NVIDIA H100 80GB HBM3"})
+    with pytest.raises(ValueError, match="several cards"):
+        search_summary_markdown([h200, h100])
+    md, js = publish_search([h100], tmp_path, name="s-search-h100")
+    assert (md.name, js.name) == ("s-search-h100.md", "s-search-h100.json")
+    assert "Measured on: NVIDIA H100 80GB HBM3;" in md.read_text()

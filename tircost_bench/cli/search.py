@@ -60,8 +60,9 @@ def search(
 def publish_search_cmd(
     results: list[Path] = typer.Argument(..., help="search_results.json files of one suite (any submissions)."),
     plots: Path | None = typer.Option(None, help="Also write the curves over seeds (median and band), a PNG per network, here."),
+    name: str | None = typer.Option(None, help="Page name (default SUITE-search): one page per card the searches ran on."),
 ) -> None:
-    """Write leaderboard/SUITE-search.md and .json from `tircost-bench search` results."""
+    """Write leaderboard/SUITE-search.md and .json (or NAME.md/.json) from `tircost-bench search` results."""
     from tircost_bench.search.publish import load_results, publish_search
     from tircost_bench.search.result import SearchResultError
 
@@ -75,10 +76,14 @@ def publish_search_cmd(
     except SearchResultError as err:
         typer.secho(f"error: {err}", err=True, fg="red")
         raise typer.Exit(1) from None
-    md, js = publish_search(loaded)
+    try:
+        md, js = publish_search(loaded, name=name)
+    except ValueError as err:  # several suites or cards in one page
+        typer.secho(f"error: {err}", err=True, fg="red")
+        raise typer.Exit(1) from None
     typer.echo(f"published {md} and {js}")
     if plots is not None:
         from tircost_bench.search.seed_curves import plot_seed_bands
 
-        for path in plot_seed_bands(loaded, plots, prefix=f"search-{loaded[0].suite['name']}"):
+        for path in plot_seed_bands(loaded, plots, prefix=name or f"search-{loaded[0].suite['name']}"):
             typer.echo(f"plotted {path}")
