@@ -93,9 +93,6 @@ def cmd_study(a) -> None:
 
     worker = int(os.environ.get("GCN_WORKER", "0"))
     study = _study(a.out, worker, a.study_name)
-    if a.space == "focused" and worker == 0 and not study.trials:  # the shipped 0.3 config, scored the same way
-        study.enqueue_trial(SHIPPED_0_3)
-        study.enqueue_trial({**SHIPPED_0_3, "loss": "pair_list", "rank_weight": 1.0})
     cache: dict[tuple[str, int], g.Data] = {}
     variants = exported(a.data)
     log = open(a.out / f"trials-w{worker}.jsonl", "a")  # noqa: SIM115 - appended per trial, lives with the process
@@ -170,6 +167,12 @@ def _run_study(a, t0: float) -> dict:
     """`--workers` study processes for `--study-seconds`; returns the best trial's full parameters."""
     common = ["--out", str(a.out), "--space", a.space, "--study-name", a.study_name, "--study-seconds",
               str(a.study_seconds), "--trial-epochs", str(a.trial_epochs), "--trial-seconds", str(a.trial_seconds)]
+    study = _study(a.out, 0, a.study_name)
+    if a.space == "focused" and not study.trials:
+        # the shipped 0.3 config, scored the same way, as the first trials (enqueued before any worker starts:
+        # a worker that enqueued them itself raced the others, and in the 2026-12-07 study they never ran)
+        study.enqueue_trial(SHIPPED_0_3)
+        study.enqueue_trial({**SHIPPED_0_3, "loss": "pair_list", "rank_weight": 1.0})
     procs = [_spawn(a, ["study", *common], a.out / f"study-w{k}.log", {"GCN_WORKER": str(k)})
              for k in range(a.workers)]
     for p in procs:
