@@ -168,10 +168,11 @@ def main() -> None:
     if not a.no_mlflow:
         print("mlflow experiment", log_study(a.results, suite.name, a.study))
     registered, by_seed = {}, {}
-    for res in sorted(a.results.glob("seed*/")):  # seed<k>/ or the members seed<k>-m<j>/
-        by_seed.setdefault(int(re.fullmatch(r"seed(\d+)(-m\d+)?", res.name)[1]), []).append(res)
-    for seed, dirs in sorted(by_seed.items()):
-        dirs.sort(key=lambda d: json.loads((d / "result.json").read_text())["member"] if len(dirs) > 1 else 0)
+    for res in a.results.glob("seed*/"):  # seed<k>/ or the members seed<k>-m<j>/
+        seed, member = re.fullmatch(r"seed(\d+)(?:-m(\d+))?", res.name).groups()
+        by_seed.setdefault(int(seed), []).append((int(member or 0), res))
+    for seed, members in sorted(by_seed.items()):
+        dirs = [res for _, res in sorted(members)]
         out = (a.dest or SUBMISSION / "checkpoints") / suite.name / f"seed{seed}"
         r = write_checkpoint(dirs, a.stage, meta, suite, by_uid, out, a.command)
         registered[str(seed)] = f"checkpoints/{suite.name}/seed{seed}"
