@@ -89,28 +89,35 @@ def test_update_learns_the_tuned_task(mini_suite, cache: Path, tmp_path: Path) -
     np.testing.assert_array_equal(model.predict(programs), before)
 
 
-def test_ensemble_predicts_the_mean_of_its_members(mini_suite, cache: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """members: 2 trains two networks from their own seeds; the checkpoint holds both, and the prediction is
-    exp of the mean of their z (what gcn_collect.py writes from members trained on the GPU)."""
+@pytest.mark.parametrize("combine", ["mean", "median"])
+def test_ensemble_predicts_the_mean_or_median_of_its_members(mini_suite, cache: Path, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                             combine: str) -> None:
+    """members: 3 trains three networks from their own seeds; the checkpoint holds them all (as gcn_collect.py
+    writes members trained on the GPU), and the prediction is exp of the mean or median of their z; `combine`
+    is the submission's rule, not the checkpoint's."""
     sub = load_submission(SUBMISSION)
-    model = sub.predictor_class()(seed=1, **{**sub.meta.parameters, **SMALL, "members": 2})
+    model = sub.predictor_class()(seed=1, **{**sub.meta.parameters, **SMALL, "members": 3, "combine": combine})
     model.fit(mini_suite.labeled("train"), mini_suite.labeled("val"))
-    assert sorted({h["member"] for h in model.history}) == [0, 1]
+    assert sorted({h["member"] for h in model.history}) == [0, 1, 2]
     members = list(model.model.members)
-    assert len(members) == 2
-    w0, w1 = (m.head[-1].weight.detach() for m in members)
-    assert not np.allclose(w0.numpy(), w1.numpy())  # two networks, not one twice
+    assert len(members) == 3
+    w0, w1 = (m.head[-1].weight.detach() for m in members[:2])
+    assert not np.allclose(w0.numpy(), w1.numpy())  # distinct networks, not one thrice
     programs = [fresh(p) for p in mini_suite.programs_of("train")]
     import torch
     from gcn_topk_model import collate  # the submission's module, importable once the submission is loaded
 
     batch = collate(model._pack(model._graphs(programs)))
     with torch.no_grad():
-        mean_z = np.mean([m.eval()(batch).numpy() for m in members], axis=0)
+        zs = np.array([m.eval()(batch).numpy() for m in members])
     pred = model.predict(programs)
-    np.testing.assert_allclose(np.log(pred), mean_z, rtol=0, atol=1e-5)
+    np.testing.assert_allclose(np.log(pred), getattr(np, combine)(zs, axis=0), rtol=0, atol=1e-5)
     model.save(tmp_path)
-    other = sub.predictor_class()(seed=1, **{**sub.meta.parameters, **SMALL})
+    other = sub.predictor_class()(seed=1, **{**sub.meta.parameters, **SMALL, "combine": combine})
     other.load(tmp_path)
-    assert other.config.members == 2
+    assert other.config.members == 3
     np.testing.assert_array_equal(other.predict([fresh(p) for p in programs]), pred)
+    if combine == "median":  # the same checkpoint under the mean rule: another prediction
+        mean_rule = sub.predictor_class()(seed=1, **{**sub.meta.parameters, **SMALL, "combine": "mean"})
+        mean_rule.load(tmp_path)
+        np.testing.assert_allclose(np.log(mean_rule.predict(programs)), zs.mean(0), rtol=0, atol=1e-5)

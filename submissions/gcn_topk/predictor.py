@@ -68,14 +68,16 @@ class Config:
     max_epochs: int = 60
     patience: int = 12
     max_minutes: float = 10.0  # wall-clock cap of each member's training loop
-    members: int = 1  # networks trained independently and averaged in z (GCNEnsemble); 1: a single GCNTopK
+    members: int = 1  # networks trained independently and combined in z (GCNEnsemble); 1: a single GCNTopK
+    combine: str = "mean"  # the members' z: "mean" or "median" (chosen on val after training, not learned)
     threads: int = 1  # torch intra-op threads: on a shared 2-core box 2 threads ran 5-10x slower (spin waits)
     graph_workers: int = 0  # processes for cold graph builds; 0 = one per core
     online_steps: int = 20  # search: Adam steps per update, from the trained weights, on all measurements so far
 
 
 CHECKPOINT_FILES = ("model.pt", "config.json")
-RUNTIME_SETTINGS = ("threads", "graph_workers", "online_steps")  # not the model: a loaded checkpoint keeps ours
+# Not learned by a checkpoint: a loaded checkpoint keeps the submission's (this machine's, or predict-time rules)
+RUNTIME_SETTINGS = ("threads", "graph_workers", "online_steps", "combine")
 
 
 class GCNTopKPredictor(Predictor):
@@ -123,7 +125,7 @@ class GCNTopKPredictor(Predictor):
         """The network a checkpoint of this config holds: one GCNTopK, or an ensemble of `members`."""
         if self.config.members == 1:
             return self._build_member()
-        return GCNEnsemble([self._build_member() for _ in range(self.config.members)])
+        return GCNEnsemble([self._build_member() for _ in range(self.config.members)], self.config.combine)
 
     def _predict_z(self, packed: Sequence[PackedGraph], batch_size: int = 512) -> np.ndarray:
         assert self.model is not None
@@ -181,7 +183,7 @@ class GCNTopKPredictor(Predictor):
 
         t_train = time.perf_counter()
         members = [self._train_member(m, p_train, z, tid_train, p_valid, valid) for m in range(c.members)]
-        self.model = members[0] if c.members == 1 else GCNEnsemble(members)
+        self.model = members[0] if c.members == 1 else GCNEnsemble(members, c.combine)
         self.best_val = val_scores(self._predict_z(p_valid), valid.latencies, tid_valid)[c.select]  # the whole's
         self.timing = {"graphs_s": t_graph, "train_s": time.perf_counter() - t_train,
                        "n_train": len(train), "n_valid": len(valid)}
