@@ -140,8 +140,8 @@ COMBINES = ("mean", "median")  # how an ensemble's members' z become one
 class GCNEnsemble(nn.Module):
     """Members trained independently (own seed, batch order and dropout) on the same data; predicts the mean or
     the median of their per-task z. Averaging cuts the seed-to-seed variance of a single network; the median
-    also ignores one member that puts a slow program on top (on h100 val, 0.4's 3 members: peak@1 0.913 by
-    median, 0.884 by mean, 0.892 for a member alone), at members x the predict cost."""
+    also ignores one member that puts a slow program on top (h100 val, 0.4's 3 members: peak@1 0.913 by median,
+    0.884 by mean; h100 test: 0.860 and 0.861, the mean better on every metric), at members x the predict cost."""
 
     def __init__(self, members: Sequence[GCNTopK], combine: str = "mean"):
         super().__init__()
