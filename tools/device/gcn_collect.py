@@ -14,38 +14,18 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import re
 import shutil
 from dataclasses import asdict, fields
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
+from tircost_bench.predictors import provenance
+
 ROOT = Path(__file__).resolve().parents[2]
 SUBMISSION = ROOT / "submissions" / "gcn_topk"
-
-
-def code_sha256(folder: Path) -> str:
-    """sha256 over the folder's *.py files: sorted relative paths, each path then its contents."""
-    h = hashlib.sha256()
-    for f in sorted(folder.rglob("*.py"), key=lambda p: p.relative_to(folder).as_posix()):
-        h.update(f.relative_to(folder).as_posix().encode())
-        h.update(f.read_bytes())
-    return h.hexdigest()
-
-
-def provenance(suite, seed: int, wall: float, hardware: dict, command: str) -> dict:
-    ids = {s: sorted(suite.split_tasks[s]) for s in ("train", "val")}
-    return {"schema": 1, "seed": seed,
-            "suite": {"name": suite.name, "version": suite.manifest.version, "sha256": suite.sha256},
-            "splits": ["train", "val"], "task_ids": ids,
-            "task_ids_sha256": hashlib.sha256("\n".join(sorted(ids["train"] + ids["val"])).encode()).hexdigest(),
-            "n_programs": {s: len(suite.labeled(s)) for s in ("train", "val")}, "training_command": command,
-            "code_sha256": code_sha256(SUBMISSION), "wall_seconds": wall, "hardware": hardware,
-            "created": datetime.now(UTC).isoformat(timespec="seconds"), "reconstructed": False}
 
 
 def merge_members(dirs: list[Path], out: Path) -> dict:
@@ -110,8 +90,9 @@ def write_checkpoint(dirs: list[Path], stage: Path, meta: dict, suite, by_uid: d
                         num=np.concatenate([q.num.numpy() for q in packed]),
                         edges=np.concatenate([q.edges.numpy() for q in packed], axis=1))
     hardware = {"device": r["device"], "torch": r["torch"], "kind": "lent GPU machine"}
-    (out / "provenance.json").write_text(json.dumps(provenance(suite, seed, r["seconds"], hardware, command),
-                                                    indent=1))
+    n_programs = {s: len(suite.labeled(s)) for s in ("train", "val")}
+    provenance.write(out, provenance.build(suite, seed, command, provenance.code_sha256(SUBMISSION), n_programs,
+                                           r["seconds"], hardware))
     return r
 
 
