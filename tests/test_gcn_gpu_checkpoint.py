@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -39,12 +40,9 @@ def predictor_module():
     return predictor, gcn_topk_model
 
 
-@pytest.mark.parametrize("folder", _checkpoints(), ids=lambda p: p.name)
-def test_gpu_checkpoint_predicts_the_same_on_cpu(folder: Path, predictor_module) -> None:
-    predictor, model_mod = predictor_module
-    prov = json.loads((folder / "provenance.json").read_text())
-    assert prov["reconstructed"] is False and prov["hardware"]["device"].startswith("NVIDIA H")  # an H100 or H200
-    pred = predictor.GCNTopKPredictor(seed=prov["seed"])
+def cpu_and_gpu_z(folder: Path, predictor: Any, model_mod: Any, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The z the checkpoint in `folder` predicts here for its gpu_check.npz programs, and the z stored there."""
+    pred = predictor.GCNTopKPredictor(seed=seed)
     pred.load(folder)
     c = np.load(folder / "gpu_check.npz")
     node_end, edge_end = np.cumsum(c["n_nodes"]), np.cumsum(c["n_edges"])
@@ -54,8 +52,14 @@ def test_gpu_checkpoint_predicts_the_same_on_cpu(folder: Path, predictor_module)
         e0, e1 = edge_end[i] - c["n_edges"][i], edge_end[i]
         packed.append(model_mod.PackedGraph(torch.from_numpy(c["tok"][n0:n1]), torch.from_numpy(c["num"][n0:n1]),
                                             torch.from_numpy(c["edges"][:, e0:e1])))
-    z_cpu = pred._predict_z(packed)
-    z_gpu = c["z_gpu"]
+    return pred._predict_z(packed), c["z_gpu"]
+
+
+@pytest.mark.parametrize("folder", _checkpoints(), ids=lambda p: p.name)
+def test_gpu_checkpoint_predicts_the_same_on_cpu(folder: Path, predictor_module) -> None:
+    prov = json.loads((folder / "provenance.json").read_text())
+    assert prov["reconstructed"] is False and prov["hardware"]["device"].startswith("NVIDIA H")  # an H100 or H200
+    z_cpu, z_gpu = cpu_and_gpu_z(folder, *predictor_module, prov["seed"])
     dz = np.abs(z_cpu - z_gpu)
     assert np.median(dz) <= MEDIAN_TOLERANCE and dz.max() <= MAX_TOLERANCE, (np.median(dz), dz.max())
     assert np.array_equal(np.argsort(z_cpu, kind="stable"), np.argsort(z_gpu, kind="stable"))
