@@ -1,10 +1,11 @@
 """The Optuna study over gcn_topk's model and training space, and the device-side orchestration.
 
 `all`: `--workers` study processes share one Optuna journal (TPE, constant liar, median pruning on the val
-score per epoch; `--space wide` is the first study's space, `focused` the second's) for `--study-seconds`; then the best trial's parameters train every seed and every
-leave-one-family-out fold to convergence, in parallel processes (`--params JSON`: no study, these parameters). Everything lands under --out as it goes:
-trials-w<k>.jsonl (one JSON per finished or pruned trial), study.json (best), seed<k>/ and lofo-<i>/
-(model.pt + result.json), summary.json, and log files.
+score per epoch; `--space wide` is the first study's space, `focused` the second's) for `--study-seconds`;
+then the best trial's parameters (or `--params JSON`: no study) train every seed, `--members` networks a
+seed, and every leave-one-family-out fold to convergence, in parallel processes. Everything lands under
+--out as it goes: trials-w<k>.jsonl (one JSON per finished or pruned trial), study.json (best), seed<k>/
+(seed<k>-m<j>/ for members) and lofo-<i>/ (model.pt + result.json), summary.json, and log files.
 """
 
 from __future__ import annotations
