@@ -220,7 +220,7 @@ def search_summary_json(results: SearchResult | Iterable[SearchResult]) -> str:
     runs = _runs(results)
     suite = _suite_of(runs)
     rows = search_rows(runs)
-    doc = {"suite": suite["name"], "sha256": suite["sha256"], "version": suite["version"],
+    doc = {"suite": suite["name"], "sha256": suite["sha256"], "version": suite["version"], "card": _card_of(runs),
            "columns": list(COLUMNS), "rows": rows, "summary": summary_rows(rows), "overall": overall_rows(rows),
            "timing": timing_rows(runs)}
     return json.dumps(doc, indent=1, sort_keys=True) + "\n"
