@@ -5,6 +5,7 @@ Module name is prefixed so it cannot collide with another submission's helper in
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -62,6 +63,7 @@ def feature_stats(graphs: Sequence[ProgramGraph]) -> tuple[np.ndarray, np.ndarra
 READOUTS = ("sum", "last", "concat")  # over the pooling levels' mean+max vectors
 
 
+@functools.cache  # one class, however many networks are built
 def stable_select_topk():
     """PyG's SelectTopK with ties broken by node order, on every device. A trained network's pooling scores can
     saturate (tanh exactly +-1 for most nodes); PyG sorts them unstably, and on CPU that kept other nodes than
