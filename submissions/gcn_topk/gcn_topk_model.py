@@ -219,9 +219,9 @@ def listnet_loss(pred: torch.Tensor, z: torch.Tensor, group: torch.Tensor, tempe
 
 
 def training_loss(pred: torch.Tensor, z: torch.Tensor, group: torch.Tensor, loss: str,
-                  rank_weight: float) -> torch.Tensor:
+                  rank_weight: float, temperature: float = 0.5) -> torch.Tensor:
     """'huber_pair' (Huber on z + pairwise), 'pair', 'huber', 'lambda' (Huber + LambdaRank-weighted pairs) or
-    'pair_list' (pairwise + rank_weight x ListNet top-one)."""
+    'pair_list' (pairwise + rank_weight x ListNet top-one at `temperature`)."""
     if loss == "huber":
         return F.huber_loss(pred, z, delta=1.0)
     if loss == "pair":
@@ -231,7 +231,7 @@ def training_loss(pred: torch.Tensor, z: torch.Tensor, group: torch.Tensor, loss
     if loss == "lambda":
         return F.huber_loss(pred, z, delta=1.0) + rank_weight * lambda_loss(pred, z, group)
     if loss == "pair_list":
-        return pair_loss(pred, z, group) + rank_weight * listnet_loss(pred, z, group)
+        return pair_loss(pred, z, group) + rank_weight * listnet_loss(pred, z, group, temperature)
     raise ValueError(f"loss {loss!r}: use 'huber_pair', 'pair', 'huber', 'lambda' or 'pair_list'")
 
 
@@ -249,12 +249,26 @@ def val_scores(z_pred: np.ndarray, latencies: np.ndarray, task_ids: np.ndarray) 
     return out
 
 
-def task_batches(task_ids: np.ndarray, rng: np.random.Generator, per_task: int,
-                 tasks_per_batch: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Batches of (indices, group ids): chunks of `per_task` programs of one task, several tasks a batch."""
+def task_batches(task_ids: np.ndarray, rng: np.random.Generator, per_task: int, tasks_per_batch: int,
+                 z: np.ndarray | None = None, top_share: float = 0.0) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Batches of (indices, group ids): chunks of `per_task` programs of one task, several tasks a batch.
+
+    top_share > 0 (needs z): each chunk holds round(top_share x per_task) programs drawn from the task's fastest
+    quarter and the rest from the others, so the fast programs meet each other and the rest in every chunk
+    (random chunks put a task's best program in one chunk of ~3 an epoch: the top of the ranking, which peak@1
+    sees, got few comparisons)."""
     chunks: list[np.ndarray] = []
+    n_top = round(top_share * per_task) if z is not None else 0
     for t in np.unique(task_ids):
-        idx = rng.permutation(np.flatnonzero(task_ids == t))
+        members = np.flatnonzero(task_ids == t)
+        if 0 < n_top < per_task and members.size > per_task:
+            fastest = members[np.argsort(z[members], kind="stable")][: max(n_top, members.size // 4)]
+            rest = rng.permutation(np.setdiff1d(members, fastest))
+            step = per_task - n_top
+            chunks.extend(np.concatenate([rng.choice(fastest, n_top, replace=False), rest[i:i + step]])
+                          for i in range(0, rest.size, step))
+            continue
+        idx = rng.permutation(members)
         chunks.extend(idx[i:i + per_task] for i in range(0, idx.size, per_task) if idx[i:i + per_task].size > 1)
     order = rng.permutation(len(chunks))
     out = []

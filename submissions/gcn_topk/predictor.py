@@ -64,6 +64,8 @@ class Config:
     weight_decay: float = 1e-5
     rank_weight: float = 1.0  # weight of the pairwise ranking loss next to Huber on z
     per_task: int = 16  # programs of one task per group in a batch
+    top_share: float = 0.0  # share of each group drawn from the task's fastest quarter (0: random groups)
+    temperature: float = 0.5  # of the ListNet top-one target softmax(-z / T) ("pair_list")
     tasks_per_batch: int = 8
     max_epochs: int = 60
     patience: int = 12
@@ -146,7 +148,8 @@ class GCNTopKPredictor(Predictor):
         """One Adam step on a batch of same-task groups, with the configured loss (training_loss)."""
         assert self.model is not None
         pred = self.model(collate([packed[i] for i in idx]))
-        loss = training_loss(pred, z[idx], torch.from_numpy(groups), self.config.loss, self.config.rank_weight)
+        c = self.config
+        loss = training_loss(pred, z[idx], torch.from_numpy(groups), c.loss, c.rank_weight, c.temperature)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 5.0)
@@ -203,7 +206,7 @@ class GCNTopKPredictor(Predictor):
         for epoch in range(c.max_epochs):
             self.model.train()
             losses = []
-            for idx, groups in task_batches(tid_train, rng, c.per_task, c.tasks_per_batch):
+            for idx, groups in task_batches(tid_train, rng, c.per_task, c.tasks_per_batch, z.numpy(), c.top_share):
                 losses.append(self._step(opt, params, p_train, z, idx, groups))
             if sched is not None:
                 sched.step()
@@ -245,7 +248,7 @@ class GCNTopKPredictor(Predictor):
         self.model.train()
         steps = 0
         while steps < budget:
-            batches = task_batches(tids, rng, c.per_task, c.tasks_per_batch)[: budget - steps]
+            batches = task_batches(tids, rng, c.per_task, c.tasks_per_batch, z.numpy(), c.top_share)[: budget - steps]
             if not batches:
                 break  # no task has two programs yet: nothing to rank
             for idx, groups in batches:

@@ -31,7 +31,8 @@ MODEL_KEYS = ("conv", "hidden", "layers", "pool_ratio", "dropout", "readout", "n
 DEFAULTS = {"conv": "graph", "hidden": 64, "layers": 3, "pool_ratio": 0.8, "dropout": 0.1, "readout": "sum",
             "numeric": True, "freeze_embedding": True, "embedding": "word2vec", "emb_dim": 16, "lr": 2e-3,
             "weight_decay": 1e-5, "rank_weight": 1.0, "loss": "huber_pair", "per_task": 16,
-            "tasks_per_batch": 8, "lr_schedule": "const", "select": "pairwise"}
+            "tasks_per_batch": 8, "lr_schedule": "const", "select": "pairwise", "top_share": 0.0,
+            "temperature": 0.5}
 
 
 class Data:
@@ -97,16 +98,17 @@ def train(data: Data, p: dict, seed: int, train_idx: np.ndarray, val_idx: np.nda
     opt = torch.optim.Adam(params, lr=p["lr"], weight_decay=p["weight_decay"])
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, max_epochs) if p["lr_schedule"] == "cosine" else None
     tid = data.task[train_idx]
-    z = torch.from_numpy(task_z(data.log_lat[train_idx], tid).astype(np.float32)).to(data.dev)
+    z_np = task_z(data.log_lat[train_idx], tid).astype(np.float32)
+    z = torch.from_numpy(z_np).to(data.dev)
     best, best_state, bad, hist, stop = -np.inf, None, 0, [], "max_epochs"
     t0 = time.perf_counter()
     for epoch in range(max_epochs):
         model.train()
         losses = []
-        for idx, groups in task_batches(tid, rng, p["per_task"], p["tasks_per_batch"]):
+        for idx, groups in task_batches(tid, rng, p["per_task"], p["tasks_per_batch"], z_np, p["top_share"]):
             pred = model(data.batch(train_idx[idx]))
             loss = training_loss(pred, z[torch.from_numpy(idx).to(data.dev)], torch.from_numpy(groups).to(data.dev),
-                                 p["loss"], p["rank_weight"])
+                                 p["loss"], p["rank_weight"], p["temperature"])
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 5.0)
@@ -189,7 +191,7 @@ def main() -> None:
     ap.add_argument("--trial-seconds", type=float, default=75.0)
     ap.add_argument("--workers", type=int, default=10)
     ap.add_argument("--no-lofo", action="store_true", help="all: train the seeds only, no LOFO folds")
-    ap.add_argument("--space", choices=["wide", "focused"], default="wide")
+    ap.add_argument("--space", choices=["wide", "focused", "top"], default="wide")
     ap.add_argument("--study-name", default="gcn_topk-h100")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     a = ap.parse_args()
