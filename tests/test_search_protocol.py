@@ -11,7 +11,7 @@ import pytest
 
 from tircost_bench.paths import PROJECT_ROOT
 from tircost_bench.search.assemble import ModelRun, resumable_runs, resume_warning
-from tircost_bench.search.curves import Curve, Event, mean_latency, value_at, versus_stock
+from tircost_bench.search.curves import Curve, Event, converged, mean_latency, value_at, versus_stock
 from tircost_bench.search.publish import search_rows, search_summary_markdown, summary_rows
 from tircost_bench.search.result import ModelResult, SearchResult, SearchResultError
 from tircost_bench.search.run import SearchConfig, run_order
@@ -51,6 +51,16 @@ def test_versus_stock_separates_a_first_point_win_from_a_speed_up() -> None:
     assert mean_latency(stock, 12.0, 40.0) == pytest.approx((5.0 * 8 + 4.0 * 20) / 28)
     # the window both are defined: [12, 25]; stock 5.0 for 8 s and 4.0 for 5 s, faster 4.5 throughout
     assert v["mean_latency_ratio"] == pytest.approx(4.5 * 13 / (5.0 * 8 + 4.0 * 5))
+
+
+def test_converged_means_flat_over_the_last_third_of_the_trials() -> None:
+    flat = Curve([10.0, 20.0, 30.0, 40.0], [16, 32, 48, 64], [5.0, 3.0, 3.0, 2.99])  # 3.0 at trial 32 of 64
+    falling = Curve([10.0, 20.0, 30.0, 40.0], [16, 32, 48, 64], [5.0, 3.0, 2.8, 2.5])
+    assert converged(flat) is True and converged(falling) is False
+    assert converged(Curve([40.0], [64], [2.0])) is False  # defined only in the last third: nothing to judge
+    assert converged(Curve()) is None
+    assert versus_stock(flat, falling)["stock_converged"] is False
+    assert versus_stock(falling, flat)["stock_converged"] is True
 
 
 def test_run_order_rotates_with_the_seed() -> None:

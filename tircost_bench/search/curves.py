@@ -186,11 +186,22 @@ def mean_latency(curve: Curve, start: float, end: float) -> float | None:
     return area / (end - start)
 
 
+def converged(curve: Curve, tail: float = 1 / 3, rtol: float = 0.01) -> bool | None:
+    """The protocol's test of a budget (docs/search.md): the curve has been flat, within `rtol`, over the last
+    `tail` of its trials; False when the curve is defined only inside that tail, None when it is empty."""
+    if not curve.trials:
+        return None
+    start = curve.trials[-1] * (1 - tail)
+    before = [lat for t, lat in zip(curve.trials, curve.latency) if t <= start]
+    return bool(before) and before[-1] <= curve.latency[-1] * (1 + rtol)
+
+
 def versus_stock(curve: Curve, stock: Curve) -> dict[str, Any]:
     """The protocol's comparison of one model's curve with its stock XGBModel run (docs/search.md):
     stock's seconds to its own final latency, the model's seconds to it, the speed-up (None when the model's
     first point is already at or below stock's final: then `first_point_better`, and no speed-up is claimed),
-    the model's latency at stock's final second, and the mean latencies over the window both are defined."""
+    the model's latency at stock's final second, the mean latencies over the window both are defined, and
+    whether stock converged (a speed-up over a stock run still falling times a budget, not a search)."""
     target = stock.final
     stock_t = time_to_reference(stock, target)
     model_t = time_to_reference(curve, target)
@@ -201,6 +212,7 @@ def versus_stock(curve: Curve, stock: Curve) -> dict[str, Any]:
     return {
         "final_latency": curve.final,
         "stock_final_latency": target,
+        "stock_converged": converged(stock),
         "stock_seconds_to_final": stock_t,
         "seconds_to_stock_final": model_t,
         "first_point_better": first_better,
