@@ -11,7 +11,15 @@ import pytest
 
 from tircost_bench.paths import PROJECT_ROOT
 from tircost_bench.search.assemble import ModelRun, resumable_runs, resume_warning
-from tircost_bench.search.curves import Curve, Event, converged, mean_latency, value_at, versus_stock
+from tircost_bench.search.curves import (
+    Curve,
+    Event,
+    converged,
+    mean_latency,
+    network_trials,
+    value_at,
+    versus_stock,
+)
 from tircost_bench.search.publish import search_rows, search_summary_markdown, summary_rows
 from tircost_bench.search.result import ModelResult, SearchResult, SearchResultError
 from tircost_bench.search.run import SearchConfig, run_order
@@ -61,6 +69,16 @@ def test_converged_means_flat_over_the_last_third_of_the_trials() -> None:
     assert converged(Curve()) is None
     assert versus_stock(flat, falling)["stock_converged"] is False
     assert versus_stock(falling, flat)["stock_converged"] is True
+    # a curve that stops early (its tasks got no more batches) is judged over the search's trials
+    one_batch = Curve([45.0], [32], [0.6])
+    assert converged(one_batch) is False and converged(one_batch, end_trials=256) is True
+
+
+def test_network_trials_counts_the_batches_of_its_tasks() -> None:
+    events = [[1.0, 16, "a", 1.0], [2.0, 32, "b", 2.0], [3.0, 48, "c", 3.0], [4.0, 64, "c", 2.5],
+              [5.0, 72, "a", 0.9]]  # the last batch of 8
+    assert network_trials(events, {"a": 1.0, "b": 2.0}) == 16 + 16 + 8
+    assert network_trials(events, {"c": 1.0}) == 32 and network_trials(events, {"x": 1.0}) == 0
 
 
 def test_run_order_rotates_with_the_seed() -> None:

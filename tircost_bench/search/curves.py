@@ -186,17 +186,31 @@ def mean_latency(curve: Curve, start: float, end: float) -> float | None:
     return area / (end - start)
 
 
-def converged(curve: Curve, tail: float = 1 / 3, rtol: float = 0.01) -> bool | None:
+def converged(curve: Curve, end_trials: int | None = None, tail: float = 1 / 3, rtol: float = 0.01) -> bool | None:
     """The protocol's test of a budget (docs/search.md): the curve has been flat, within `rtol`, over the last
-    `tail` of its trials; False when the curve is defined only inside that tail, None when it is empty."""
+    `tail` of the search's trials (`end_trials`, default the curve's last point: a curve leaves out other
+    networks' batches, so it can end before the search did); False when the curve is defined only inside
+    that tail, None when it is empty."""
     if not curve.trials:
         return None
-    start = curve.trials[-1] * (1 - tail)
+    start = max(end_trials or 0, curve.trials[-1]) * (1 - tail)
     before = [lat for t, lat in zip(curve.trials, curve.latency) if t <= start]
     return bool(before) and before[-1] <= curve.latency[-1] * (1 + rtol)
 
 
-def versus_stock(curve: Curve, stock: Curve) -> dict[str, Any]:
+def network_trials(events: Sequence[Sequence[Any]], tasks: Mapping[str, float]) -> int:
+    """Trials a search spent on a network's tasks: each event is one measured batch, its size the step in the
+    running trial count. In one search over several networks the task scheduler may starve a network whose
+    tasks weigh little (its curve then stops after one batch a task)."""
+    spent, last = 0, 0
+    for _, trials, task, _ in events:
+        if task in tasks:
+            spent += int(trials) - last
+        last = int(trials)
+    return spent
+
+
+def versus_stock(curve: Curve, stock: Curve, stock_trials: int | None = None) -> dict[str, Any]:
     """The protocol's comparison of one model's curve with its stock XGBModel run (docs/search.md):
     stock's seconds to its own final latency, the model's seconds to it, the speed-up (None when the model's
     first point is already at or below stock's final: then `first_point_better`, and no speed-up is claimed),
@@ -212,7 +226,7 @@ def versus_stock(curve: Curve, stock: Curve) -> dict[str, Any]:
     return {
         "final_latency": curve.final,
         "stock_final_latency": target,
-        "stock_converged": converged(stock),
+        "stock_converged": converged(stock, stock_trials),
         "stock_seconds_to_final": stock_t,
         "seconds_to_stock_final": model_t,
         "first_point_better": first_better,
