@@ -192,3 +192,22 @@ def test_a_page_compares_runs_of_one_card(tmp_path: Path) -> None:
     md, js = publish_search([h100], tmp_path, name="s-search-h100")
     assert (md.name, js.name) == ("s-search-h100.md", "s-search-h100.json")
     assert "Measured on: NVIDIA H100 80GB HBM3;" in md.read_text()
+
+
+def test_per_network_runs_one_search_a_network(mini_suite, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from tircost_bench.search.protocol import run_protocol
+
+    nets = sorted({u.network for t in mini_suite.tasks.values() for u in t.uses})[:2]
+    assert len(nets) == 2, "the mini suite should hold tasks of two networks"
+    calls: list[tuple[set[str], list[str], int]] = []
+
+    def search(submissions, suite, config, tasks, out_dirs, resume):  # type: ignore[no-untyped-def]
+        calls.append(({label for t in tasks for label in t.weights}, [d.name for d in out_dirs], config.seed))
+        return []
+
+    run_protocol(str(mini_suite.path), ["submissions/xgboost"], nets, [0, 1], 8, per_network=True, root=tmp_path,
+                 search=search)
+    assert calls == [({net}, [f"xgboost-{net}-seed{seed}"], seed) for seed in (0, 1) for net in nets]
+    calls.clear()
+    run_protocol(str(mini_suite.path), ["submissions/xgboost"], nets, [0], 8, root=tmp_path, search=search)
+    assert calls == [(set(nets), ["xgboost-seed0"], 0)]

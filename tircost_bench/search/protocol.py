@@ -4,7 +4,8 @@ XGBModel in one process per seed (one warm build pool for all), results written 
     python -m tircost_bench.search.protocol --suite h100 --networks bert_tiny-b1 --top 2 --trials-per-task 128 \
         --seeds 0,1,2 submissions/xgboost submissions/gcn_topk
 
-Writes search-results/SUITE/NAME-seedS/search_results.json (per submission and seed); `--resume` keeps the
+Writes search-results/SUITE/NAME-seedS/search_results.json (per submission and seed; with `--per-network`
+one search a network, NAME-NETWORK-seedS); `--resume` keeps the
 models a lost machine had finished. `--concurrent` runs the seeds side by side, one process each on its own
 equal slice of the cores (logs in search-results/SUITE/logs/seedS.log), the GPU shared by taking turns for
 each measured batch (device_lock.py: the wait is off every search clock).
@@ -16,7 +17,7 @@ import argparse
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from tircost_bench.search.device_lock import core_slices, pin_to_cores
@@ -59,18 +60,25 @@ def protocol_tasks(suite: object, networks: Sequence[str], top: int = 0) -> list
 def run_protocol(suite_name: str, submissions: Sequence[str], networks: Sequence[str], seeds: Sequence[int],
                  trials_per_task: int, top: int = 0, per_iter: int = 16, population: int | None = None,
                  workers: int | None = None, resume: bool = False, root: Path = Path("."),
-                 shared_device: bool = False, cores: int | None = None) -> list[SearchResult]:
+                 shared_device: bool = False, cores: int | None = None, per_network: bool = False,
+                 search: Callable[..., list[SearchResult]] = run_searches) -> list[SearchResult]:
+    """Every seed searches all networks' tasks under one task scheduler, or with `per_network` one search a
+    network (results in NAME-NETWORK-seedS): one scheduler over several networks spends the budget where the
+    summed latency falls most and can leave a light network one batch a task (docs/search.md)."""
     from tircost_bench.suite.loader import load_suite
 
     suite = load_suite(suite_name)
-    tasks = protocol_tasks(suite, networks, top)
+    groups = [[net] for net in networks] if per_network else [list(networks)]
     names = [Path(s).name for s in submissions]
     out: list[SearchResult] = []
     for seed in seeds:
         config = SearchConfig(trials_per_task=trials_per_task, per_iter=per_iter, seed=seed, references=("xgb",),
                               population=population, workers=workers, shared_device=shared_device, cores=cores)
-        dirs = [root / output_dir(suite.name, n, seed) for n in names]
-        out += run_searches(submissions, suite, config, tasks=tasks, out_dirs=dirs, resume=resume)
+        for nets in groups:
+            tag = f"-{nets[0]}" if per_network else ""
+            dirs = [root / output_dir(suite.name, n + tag, seed) for n in names]
+            out += search(submissions, suite, config, tasks=protocol_tasks(suite, nets, top), out_dirs=dirs,
+                          resume=resume)
         print(f"done: seed {seed}", flush=True)
     return out
 
@@ -119,6 +127,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--concurrent", action="store_true", help="run the seeds side by side on slices of the cores")
+    ap.add_argument("--per-network", action="store_true", help="one search a network (NAME-NETWORK-seedS), "
+                    "not one task scheduler over every network's tasks")
     ap.add_argument("--cores", default=None, help=argparse.SUPPRESS)  # a --concurrent child's core slice
     ap.add_argument("--shared-device", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
@@ -126,14 +136,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     if a.concurrent:
         child = [*a.submissions, "--suite", a.suite, "--networks", a.networks, "--trials-per-task",
                  str(a.trials_per_task), "--top", str(a.top), "--per-iter", str(a.per_iter),
-                 *(["--population", str(a.population)] if a.population else []), *(["--resume"] if a.resume else [])]
+                 *(["--population", str(a.population)] if a.population else []), *(["--resume"] if a.resume else []),
+                 *(["--per-network"] if a.per_network else [])]
         sys.exit(1 if run_concurrent(child, seeds, Path("search-results") / a.suite / "logs") else 0)
     cores = [int(c) for c in a.cores.split(",")] if a.cores else None
     if cores:
         pin_to_cores(cores)  # before TVM starts its thread pool or any build worker
     run_protocol(a.suite, a.submissions, a.networks.split(","), seeds, a.trials_per_task, a.top, a.per_iter,
                  a.population, a.workers or (len(cores) if cores else None), a.resume, shared_device=a.shared_device,
-                 cores=len(cores) if cores else None)
+                 cores=len(cores) if cores else None, per_network=a.per_network)
 
 
 if __name__ == "__main__":
