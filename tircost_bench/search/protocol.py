@@ -69,16 +69,15 @@ def run_protocol(suite_name: str, submissions: Sequence[str], networks: Sequence
 
     suite = load_suite(suite_name)
     groups = [[net] for net in networks] if per_network else [list(networks)]
+    searches = [(f"-{nets[0]}" if per_network else "", protocol_tasks(suite, nets, top)) for nets in groups]
     names = [Path(s).name for s in submissions]
     out: list[SearchResult] = []
     for seed in seeds:
         config = SearchConfig(trials_per_task=trials_per_task, per_iter=per_iter, seed=seed, references=("xgb",),
                               population=population, workers=workers, shared_device=shared_device, cores=cores)
-        for nets in groups:
-            tag = f"-{nets[0]}" if per_network else ""
+        for tag, tasks in searches:  # the same tasks every seed (built once: they scan the whole suite)
             dirs = [root / output_dir(suite.name, n + tag, seed) for n in names]
-            out += search(submissions, suite, config, tasks=protocol_tasks(suite, nets, top), out_dirs=dirs,
-                          resume=resume)
+            out += search(submissions, suite, config, tasks=tasks, out_dirs=dirs, resume=resume)
         print(f"done: seed {seed}", flush=True)
     return out
 

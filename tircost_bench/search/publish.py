@@ -89,9 +89,15 @@ def _spread(values: list[Any], digits: int) -> Any:
     xs = [float(v) for v in values if v is not None]
     if not xs:
         return None
-    r = (lambda x: round(x)) if digits == 0 else (lambda x: round(x, digits))  # counts print as integers
-    med = r(statistics.median(xs))
-    return med if len(xs) == 1 else f"{med} [{r(min(xs))}, {r(max(xs))}]"
+    nd = digits or None  # round(x, None) is an int: counts print as integers
+    med = round(statistics.median(xs), nd)
+    return med if len(xs) == 1 else f"{med} [{round(min(xs), nd)}, {round(max(xs), nd)}]"
+
+
+def _share(flags: Iterable[Any]) -> str | None:
+    """'k/n': how many of the known (not None) flags are true; None when none is known."""
+    known = [bool(f) for f in flags if f is not None]
+    return f"{sum(known)}/{len(known)}" if known else None
 
 
 def summary_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -102,16 +108,14 @@ def summary_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             groups.setdefault((r["network"], r["model"]), []).append(r)
     out = []
     for (nid, model), rs in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] != STOCK, kv[0][1])):
-        firsts = [r["first_point_better"] for r in rs if r["first_point_better"] is not None]
-        flat = [r["stock_converged"] for r in rs if r["stock_converged"] is not None]
         out.append({
             "network": nid, "model": model, "seeds": ",".join(str(r["seed"]) for r in rs),
             **{k: _spread([r[k] for r in rs], d) for k, d in (
                 ("network_trials", 0), ("final_latency_ms", 4), ("stock_final_latency_ms", 4), ("seconds_to_stock_final", 1),
                 ("stock_seconds_to_final", 1), ("speed_up", 2), ("time_ratio", 3), ("latency_at_stock_final_time_ms", 4),
                 ("mean_latency_ratio", 3), ("seconds_per_trial", 3))},
-            "first_point_better": f"{sum(firsts)}/{len(firsts)}" if firsts else None,
-            "stock_converged": f"{sum(flat)}/{len(flat)}" if flat else None,
+            "first_point_better": _share(r["first_point_better"] for r in rs),
+            "stock_converged": _share(r["stock_converged"] for r in rs),
         })
     return out
 
@@ -129,9 +133,9 @@ def overall_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         ratios = [r["time_ratio"] for r in rs if r["time_ratio"] is not None]
         auc = [r["mean_latency_ratio"] for r in rs if r["mean_latency_ratio"] is not None]
         out.append({"model": model, "runs": len(rs),
-                    "stock_converged": f"{sum(bool(r['stock_converged']) for r in rs)}/{len(rs)}",
+                    "stock_converged": _share(r["stock_converged"] for r in rs),  # known: every row has stock
                     "reached_stock_final": f"{len(ratios)}/{len(rs)}",
-                    "first_point_better": f"{sum(bool(r['first_point_better']) for r in rs)}/{len(rs)}",
+                    "first_point_better": _share(r["first_point_better"] for r in rs),
                     "mean_time_ratio": _round(statistics.mean(ratios), 3) if ratios else None,
                     "median_time_ratio": _round(statistics.median(ratios), 3) if ratios else None,
                     "mean_latency_ratio": _round(statistics.mean(auc), 3) if auc else None})

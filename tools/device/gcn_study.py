@@ -75,7 +75,7 @@ def suggest_focused(trial, variants: list[str]) -> dict:
         "rank_weight": trial.suggest_float("rank_weight", 0.3, 3.0, log=True),
         "tasks_per_batch": trial.suggest_categorical("tasks_per_batch", [8, 16]),
         "lr": trial.suggest_float("lr", 1e-3, 5e-3, log=True),
-        "embedding": kind, "emb_dim": dim, **FOCUSED_FIXED,
+        "embedding": kind, "emb_dim": dim, **SPACE_FIXED["focused"],
     }
 
 
@@ -86,6 +86,9 @@ def suggest_focused(trial, variants: list[str]) -> dict:
 STUDY2_BEST = {"conv": "sage", "layers": 2, "pool_ratio": 0.6, "readout": "sum", "hidden": 64, "dropout": 0.0,
                "loss": "pair_list", "embedding": "word2vec", "emb_dim": 16}
 FOCUSED_FIXED_TOP = {k: v for k, v in FOCUSED_FIXED.items() if k != "per_task"}  # group size is searched
+# What each space holds fixed (not Optuna parameters, so not in a trial's params): the suggestions and the best
+# trial's full parameters both take them from here.
+SPACE_FIXED = {"wide": {}, "focused": FOCUSED_FIXED, "top": {**STUDY2_BEST, **FOCUSED_FIXED_TOP}}
 SHIPPED_0_4 = {"per_task": 32, "top_share": 0.0, "temperature": 0.5, "rank_weight": 0.5853, "lr": 0.00452,
                "tasks_per_batch": 8}
 
@@ -98,7 +101,7 @@ def suggest_top(trial) -> dict:
         "rank_weight": trial.suggest_float("rank_weight", 0.3, 3.0, log=True),
         "lr": trial.suggest_float("lr", 2e-3, 8e-3, log=True),
         "tasks_per_batch": trial.suggest_categorical("tasks_per_batch", [4, 8, 16]),
-        **STUDY2_BEST, **FOCUSED_FIXED_TOP,
+        **SPACE_FIXED["top"],
     }
 
 
@@ -210,8 +213,7 @@ def _run_study(a, t0: float) -> dict:
     if not done:
         raise SystemExit("study: no trial completed; see study-w*.log")
     best = max(done, key=lambda t: t.value)
-    fixed = {"focused": FOCUSED_FIXED, "top": {**FOCUSED_FIXED_TOP, **STUDY2_BEST}}.get(a.space, {})
-    params = {**g.DEFAULTS, **fixed, **_params_of(best.params)}
+    params = {**g.DEFAULTS, **SPACE_FIXED[a.space], **_params_of(best.params)}
     (a.out / "study.json").write_text(json.dumps({"best_number": best.number, "best_value": best.value,
                                                   "best_params": best.params, "params": params,
                                                   "n_trials": len(study.trials), "n_complete": len(done),
