@@ -10,8 +10,8 @@ set -euo pipefail
 mode=${1:?tvm|gcn|search|restore} repo=$(cd "${2:-.}" && pwd)
 heavy="$repo-heavy"
 mkdir -p "$heavy"
-back() { for d in "$heavy"/*; do [[ -e $d ]] && mv "$d" "$repo/"; done; }
-out() { for d in "$@"; do [[ -e $repo/$d ]] && mv "$repo/$d" "$heavy/"; done; }
+back() { for d in "$heavy"/*; do [[ -e $d ]] || continue; mv "$d" "$repo/"; done; }  # `|| continue`: set -e
+out() { for d in "$@"; do [[ -e $repo/$d ]] || continue; mv "$repo/$d" "$heavy/"; done; }
 back
 case $mode in
   tvm) out suites baselines leaderboard docs submissions ;;
