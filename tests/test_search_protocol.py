@@ -17,6 +17,7 @@ from tircost_bench.search.curves import (
     converged,
     mean_latency,
     network_trials,
+    tail_drop,
     value_at,
     versus_stock,
 )
@@ -65,9 +66,12 @@ def test_converged_means_flat_over_the_last_third_of_the_trials() -> None:
     flat = Curve([10.0, 20.0, 30.0, 40.0], [16, 32, 48, 64], [5.0, 3.0, 3.0, 2.99])  # 3.0 at trial 32 of 64
     falling = Curve([10.0, 20.0, 30.0, 40.0], [16, 32, 48, 64], [5.0, 3.0, 2.8, 2.5])
     assert converged(flat) is True and converged(falling) is False
+    assert tail_drop(flat) == pytest.approx(3.0 / 2.99 - 1) and tail_drop(falling) == pytest.approx(3.0 / 2.5 - 1)
+    assert tail_drop(Curve([40.0], [64], [2.0])) is None
     assert converged(Curve([40.0], [64], [2.0])) is False  # defined only in the last third: nothing to judge
     assert converged(Curve()) is None
     assert versus_stock(flat, falling)["stock_converged"] is False
+    assert versus_stock(flat, falling)["stock_tail_drop"] == pytest.approx(0.2)
     assert versus_stock(falling, flat)["stock_converged"] is True
     # a curve that stops early (its tasks got no more batches) is judged over the search's trials
     one_batch = Curve([45.0], [32], [0.6])

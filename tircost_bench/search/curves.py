@@ -186,16 +186,26 @@ def mean_latency(curve: Curve, start: float, end: float) -> float | None:
     return area / (end - start)
 
 
-def converged(curve: Curve, end_trials: int | None = None, tail: float = 1 / 3, rtol: float = 0.01) -> bool | None:
-    """The protocol's test of a budget (docs/search.md): the curve has been flat, within `rtol`, over the last
-    `tail` of the search's trials (`end_trials`, default the curve's last point: a curve leaves out other
-    networks' batches, so it can end before the search did); False when the curve is defined only inside
-    that tail, None when it is empty."""
+def tail_drop(curve: Curve, end_trials: int | None = None, tail: float = 1 / 3) -> float | None:
+    """How much the curve fell over the last `tail` of the search's trials (`end_trials`, default the curve's
+    last point: a curve leaves out other networks' batches, so it can end before the search did), relative to
+    its final value: 0.08 = the latency at the start of the tail was 8% above the final one. None when the
+    curve is empty or defined only inside that tail (nothing to judge)."""
     if not curve.trials:
         return None
     start = max(end_trials or 0, curve.trials[-1]) * (1 - tail)
     before = [lat for t, lat in zip(curve.trials, curve.latency) if t <= start]
-    return bool(before) and before[-1] <= curve.latency[-1] * (1 + rtol)
+    return before[-1] / curve.latency[-1] - 1.0 if before else None
+
+
+def converged(curve: Curve, end_trials: int | None = None, tail: float = 1 / 3, rtol: float = 0.01) -> bool | None:
+    """The protocol's test of a budget (docs/search.md): the curve has been flat, within `rtol`, over the last
+    `tail` of the search's trials (see `tail_drop`); False when the curve is defined only inside that tail,
+    None when it is empty."""
+    if not curve.trials:
+        return None
+    drop = tail_drop(curve, end_trials, tail)
+    return drop is not None and drop <= rtol
 
 
 def network_trials(events: Sequence[Sequence[Any]], tasks: Mapping[str, float]) -> int:
@@ -227,6 +237,7 @@ def versus_stock(curve: Curve, stock: Curve, stock_trials: int | None = None) ->
         "final_latency": curve.final,
         "stock_final_latency": target,
         "stock_converged": converged(stock, stock_trials),
+        "stock_tail_drop": tail_drop(stock, stock_trials),
         "stock_seconds_to_final": stock_t,
         "seconds_to_stock_final": model_t,
         "first_point_better": first_better,
