@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     t_warm = time.perf_counter() - t0
     print(f"  predict, warm    {args.n / t_warm:7.1f} programs/s  (graphs from the disk cache)")
     g = [p._cache[gs.CACHE_KEY] for p in progs]
-    packed = model._pack(g)
+    packed = model._pack(progs, g)
     t0 = time.perf_counter()
     model._predict_z(packed)
     print(f"  model forward    {args.n / (time.perf_counter() - t0):7.0f} programs/s  (packed graphs in memory)")

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 import test_ast_graph as shared
+import torch
 from conftest import mean_pairwise, one_task_and_rest
 
 from tircost_bench.predictors.submission import load_submission
 from tircost_bench.representations import ast_graph as ag
 from tircost_bench.representations import graph_store as gs
 from tircost_bench.representations.embeddings import EmbeddingTable, fit_embeddings, random_walks
+from tircost_bench.representations.features import PROGRAM_WIDTH
 
 cache, fresh = shared.cache, shared.fresh  # shared fixtures (mini_suite comes from conftest.py)
 SUBMISSION = Path(__file__).resolve().parents[1] / "submissions" / "gcn_topk"
@@ -46,10 +49,12 @@ def test_embeddings_only_from_given_graphs(mini_suite, cache: Path, kind: str, t
     assert len(walks) == 2 * len(train) and all(len(w) == 5 for w in walks)
 
 
-@pytest.mark.parametrize("conv", ["graph", "gcn"])
-def test_fit_predict_save_load(mini_suite, cache: Path, tmp_path: Path, conv: str) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(("conv", "program_features"), [("graph", False), ("gcn", False), ("graph", True)])
+def test_fit_predict_save_load(mini_suite, cache: Path, tmp_path: Path, conv: str,  # type: ignore[no-untyped-def]
+                               program_features: bool) -> None:
     sub = load_submission(SUBMISSION)
-    model = sub.predictor_class()(seed=1, **{**sub.meta.parameters, **SMALL, "conv": conv})
+    model = sub.predictor_class()(seed=1, **{**sub.meta.parameters, **SMALL, "conv": conv,
+                                              "program_features": program_features})
     model.fit(mini_suite.labeled("train"), mini_suite.labeled("val"))
     programs = [fresh(p) for p in mini_suite.programs_of("train")]
     pred = model.predict(programs)
@@ -63,6 +68,17 @@ def test_fit_predict_save_load(mini_suite, cache: Path, tmp_path: Path, conv: st
     assert other.config.conv == conv  # the model's settings come from the checkpoint,
     assert other.config.graph_workers == 2  # the machine's from the submission
     np.testing.assert_array_equal(other.predict([fresh(p) for p in programs]), pred)
+    networks = getattr(other.model, "members", [other.model])  # the submission's default is an ensemble
+    assert all(m.n_prog == (PROGRAM_WIDTH if program_features else 0) for m in networks)
+    if program_features:  # the summary is an input: the same graphs with other summaries predict otherwise
+        from gcn_topk_model import collate
+
+        packed = other._pack(programs, other._graphs(programs))
+        shuffled = [type(q)(q.tok, q.num, q.edges, packed[-1 - i].prog) for i, q in enumerate(packed)]
+        with torch.no_grad():
+            assert not np.allclose(other.model(collate(packed)).numpy(), other.model(collate(shuffled)).numpy())
+        config = json.loads((ckpt / "config.json").read_text())
+        assert len(config["program_mean"]) == PROGRAM_WIDTH and min(config["program_std"]) >= 1e-3
 
 
 def test_unknown_parameter_is_refused() -> None:
@@ -104,10 +120,9 @@ def test_ensemble_predicts_the_mean_or_median_of_its_members(mini_suite, cache: 
     w0, w1 = (m.head[-1].weight.detach() for m in members[:2])
     assert not np.allclose(w0.numpy(), w1.numpy())  # distinct networks, not one thrice
     programs = [fresh(p) for p in mini_suite.programs_of("train")]
-    import torch
     from gcn_topk_model import collate  # the submission's module, importable once the submission is loaded
 
-    batch = collate(model._pack(model._graphs(programs)))
+    batch = collate(model._pack(programs, model._graphs(programs)))
     with torch.no_grad():
         zs = np.array([m.eval()(batch).numpy() for m in members])
     pred = model.predict(programs)

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 import test_ast_graph as shared
 import test_gcn_gpu_checkpoint as gpu_check
 
@@ -22,8 +23,9 @@ PARAMS = {"conv": "sage", "layers": 2, "hidden": 16, "embedding": "word2vec", "e
           "loss": "pair_list", "select": "composite", "members": 2}
 
 
+@pytest.mark.parametrize("program_features", [False, True])
 def test_members_trained_by_the_device_script_load_as_one_ensemble(mini_suite, cache: Path, tmp_path: Path,  # type: ignore[no-untyped-def]
-                                                                   predictor_module) -> None:
+                                                                   predictor_module, program_features: bool) -> None:
     sys.path.insert(0, str(TOOLS))
     import gcn_collect
     import gcn_export
@@ -32,9 +34,12 @@ def test_members_trained_by_the_device_script_load_as_one_ensemble(mini_suite, c
     stage.mkdir()
     got = gcn_export.export_graphs(mini_suite, stage, folds=[])
     gcn_export.export_embedding(got["train"], got["vocab"], stage, "word2vec", 8, 0)
+    if program_features:
+        gcn_export.export_programs(mini_suite, stage, workers=1)
+    params = {**PARAMS, "program_features": program_features}
     for member in (0, 1):
         subprocess.run([sys.executable, str(TOOLS / "gcn_train_gpu.py"), "train", "--data", str(stage), "--device",
-                        "cpu", "--out", str(results / f"seed0-m{member}"), "--params", json.dumps(PARAMS), "--seed",
+                        "cpu", "--out", str(results / f"seed0-m{member}"), "--params", json.dumps(params), "--seed",
                         "0", "--member", str(member), "--max-epochs", "2", "--patience", "2"],
                        check=True, cwd=ROOT, env={**os.environ, "TIRCOST_CACHE_DIR": str(cache)}, timeout=600)
     runs = [json.loads((results / f"seed0-m{m}" / "result.json").read_text()) for m in (0, 1)]
@@ -47,6 +52,7 @@ def test_members_trained_by_the_device_script_load_as_one_ensemble(mini_suite, c
                                  "pytest")
     config = json.loads((out / "config.json").read_text())
     assert config["config"]["members"] == 2 and len(config["members_best_val"]) == 2
+    assert config["config"]["program_features"] is program_features and ("program_mean" in config) is program_features
     prov = json.loads((out / "provenance.json").read_text())
     assert prov["suite"]["sha256"] == mini_suite.sha256 and prov["reconstructed"] is False
     assert set(prov["task_ids"]["train"]) == set(mini_suite.split_tasks["train"])

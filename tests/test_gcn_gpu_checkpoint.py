@@ -50,8 +50,9 @@ def cpu_and_gpu_z(folder: Path, predictor: Any, model_mod: Any, seed: int) -> tu
     for i in range(len(c["uids"])):
         n0, n1 = node_end[i] - c["n_nodes"][i], node_end[i]
         e0, e1 = edge_end[i] - c["n_edges"][i], edge_end[i]
+        prog = torch.from_numpy(c["prog"][i]) if "prog" in c else None  # a program_features checkpoint
         packed.append(model_mod.PackedGraph(torch.from_numpy(c["tok"][n0:n1]), torch.from_numpy(c["num"][n0:n1]),
-                                            torch.from_numpy(c["edges"][:, e0:e1])))
+                                            torch.from_numpy(c["edges"][:, e0:e1]), prog))
     return pred._predict_z(packed), c["z_gpu"]
 
 

@@ -26,6 +26,7 @@ class PackedGraph:
     tok: torch.Tensor  # int64 (N,)
     num: torch.Tensor  # float32 (N, F)
     edges: torch.Tensor  # int64 (2, 2E)
+    prog: torch.Tensor | None = None  # float32 (P,): standardized program summary (config program_features)
 
 
 @dataclass(frozen=True, eq=False)
@@ -35,14 +36,18 @@ class Batch:
     edge_index: torch.Tensor
     batch: torch.Tensor  # node -> graph in batch
     n_graphs: int
+    prog: torch.Tensor | None = None  # (n_graphs, P), when the graphs carry program summaries
 
 
-def pack(g: ProgramGraph, table: EmbeddingTable, mean: np.ndarray, std: np.ndarray) -> PackedGraph:
+def pack(g: ProgramGraph, table: EmbeddingTable, mean: np.ndarray, std: np.ndarray,
+         prog: np.ndarray | None = None) -> PackedGraph:
+    """`prog`: the program's standardized summary vector (program_features), or None."""
     rows = table.index_of(g.vocab)[g.token_idx]
     ei = g.edge_index
     both = np.concatenate([ei, ei[::-1]], axis=1)  # reverse edges: messages flow both ways
     num = (g.features - mean) / std
-    return PackedGraph(torch.from_numpy(rows), torch.from_numpy(num.astype(np.float32)), torch.from_numpy(both))
+    return PackedGraph(torch.from_numpy(rows), torch.from_numpy(num.astype(np.float32)), torch.from_numpy(both),
+                       None if prog is None else torch.from_numpy(np.asarray(prog, np.float32)))
 
 
 def collate(graphs: Sequence[PackedGraph]) -> Batch:
@@ -50,8 +55,9 @@ def collate(graphs: Sequence[PackedGraph]) -> Batch:
     offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     edges = torch.cat([p.edges + int(o) for p, o in zip(graphs, offsets)], dim=1)
     batch = torch.repeat_interleave(torch.arange(len(graphs)), torch.tensor(sizes))
+    prog = torch.stack([p.prog for p in graphs]) if graphs and graphs[0].prog is not None else None
     return Batch(torch.cat([p.tok for p in graphs]), torch.cat([p.num for p in graphs]), edges, batch,
-                 len(graphs))
+                 len(graphs), prog)
 
 
 def feature_stats(graphs: Sequence[ProgramGraph]) -> tuple[np.ndarray, np.ndarray]:
@@ -93,7 +99,7 @@ def stable_select_topk():
 class GCNTopK(nn.Module):
     def __init__(self, n_rows: int, emb_dim: int, n_num: int, hidden: int = 64, conv: str = "graph",
                  layers: int = 3, ratio: float = 0.8, dropout: float = 0.1, freeze_embedding: bool = True,
-                 readout: str = "sum"):
+                 readout: str = "sum", n_prog: int = 0):
         super().__init__()
         from torch_geometric.nn import GCNConv, GraphConv, SAGEConv, TopKPooling
 
@@ -114,6 +120,13 @@ class GCNTopK(nn.Module):
         for pool in self.pools:  # same parameter (select.weight), ties broken alike on CPU and GPU
             pool.select = select(hidden, ratio)
         width = 2 * hidden * (layers if readout == "concat" else 1)
+        # n_prog > 0: the program's MetaSchedule per-store summary (what xgboost sees: bytes, reuse, intensity,
+        # thread binding) through its own MLP, joined to the graph readout before the head. 0: graph only,
+        # no extra parameters, so checkpoints without it load unchanged.
+        self.n_prog = n_prog
+        if n_prog:
+            self.prog = nn.Sequential(nn.Linear(n_prog, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU())
+            width += hidden
         self.head = nn.Sequential(nn.Linear(width, hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, 1))
 
     def forward(self, b: Batch) -> torch.Tensor:
@@ -133,6 +146,10 @@ class GCNTopK(nn.Module):
             out = levels[-1]
         else:  # concat
             out = torch.cat(levels, dim=1)
+        if self.n_prog:
+            if b.prog is None:
+                raise ValueError("this network reads program summaries (program_features): pack them")
+            out = torch.cat([out, self.prog(b.prog)], dim=1)
         return self.head(out).squeeze(-1)
 
 

@@ -37,6 +37,7 @@ from gcn_topk_model import (
 from tircost_bench.predictors.interface import Predictor
 from tircost_bench.representations.ast_graph import GRAPH_VERSION, N_FEATURES, ProgramGraph
 from tircost_bench.representations.embeddings import EmbeddingTable, fit_embeddings, plot_embeddings
+from tircost_bench.representations.features import PROGRAM_WIDTH, per_store_features, program_summary
 from tircost_bench.representations.graph_store import build_graphs
 from tircost_bench.representations.program import Program
 from tircost_bench.representations.workers import default_workers
@@ -51,6 +52,7 @@ class Config:
     pool_ratio: float = 0.8
     readout: str = "sum"  # over pooling levels: "sum", "last" or "concat"
     numeric: bool = True  # numeric node features in the input (False: token embedding only)
+    program_features: bool = False  # MetaSchedule per-store summary of the program joined to the readout
     loss: str = "huber_pair"  # "huber_pair", "pair", "huber", "lambda" (LambdaRank pairs + Huber), "pair_list"
     select: str = "pairwise"  # early stopping on val "pairwise" or "composite" (mean of pairwise, peak@1, top-5)
     dropout: float = 0.1
@@ -93,6 +95,8 @@ class GCNTopKPredictor(Predictor):
         self.model: GCNTopK | None = None
         self.mean = np.zeros(N_FEATURES, np.float32)
         self.std = np.ones(N_FEATURES, np.float32)
+        self.prog_mean = np.zeros(PROGRAM_WIDTH, np.float32)  # program summary standardization (train)
+        self.prog_std = np.ones(PROGRAM_WIDTH, np.float32)
         self.history: list[dict[str, float]] = []
         self.best_val: float = float("nan")
         self._forget_online()
@@ -110,15 +114,26 @@ class GCNTopKPredictor(Predictor):
     def _graphs(self, programs: Sequence[Program]) -> list[ProgramGraph]:
         return build_graphs(programs, workers=self.config.graph_workers or default_workers())
 
-    def _pack(self, graphs: Sequence[ProgramGraph]) -> list[PackedGraph]:
+    def _summaries(self, programs: Sequence[Program]) -> np.ndarray:
+        """The programs' per-store summaries (features.program_summary), not yet standardized."""
+        workers = self.config.graph_workers or default_workers()
+        return program_summary(per_store_features(programs, workers=workers))
+
+    def _pack(self, programs: Sequence[Program], graphs: Sequence[ProgramGraph],
+              summaries: np.ndarray | None = None) -> list[PackedGraph]:
         assert self.table is not None
-        return [pack(g, self.table, self.mean, self.std) for g in graphs]
+        if not self.config.program_features:
+            return [pack(g, self.table, self.mean, self.std) for g in graphs]
+        x = self._summaries(programs) if summaries is None else summaries
+        x = (x - self.prog_mean) / self.prog_std
+        return [pack(g, self.table, self.mean, self.std, row) for g, row in zip(graphs, x)]
 
     def _build_member(self) -> GCNTopK:
         assert self.table is not None
         c = self.config
         model = GCNTopK(self.table.vectors.shape[0], self.table.dim, N_FEATURES if c.numeric else 0, c.hidden,
-                        c.conv, c.layers, c.pool_ratio, c.dropout, c.freeze_embedding, c.readout)
+                        c.conv, c.layers, c.pool_ratio, c.dropout, c.freeze_embedding, c.readout,
+                        PROGRAM_WIDTH if c.program_features else 0)
         with torch.no_grad():
             model.emb.weight.copy_(torch.from_numpy(self.table.vectors))
         return model
@@ -180,7 +195,11 @@ class GCNTopKPredictor(Predictor):
         t_graph = time.perf_counter() - t0
         self.table = fit_embeddings(g_train, c.embedding, c.emb_dim, self.seed, c.walks_per_graph, c.walk_length)
         self.mean, self.std = feature_stats(g_train)
-        p_train, p_valid = self._pack(g_train), self._pack(g_valid)
+        s_train = self._summaries(train.programs) if c.program_features else None
+        if s_train is not None:
+            self.prog_mean = s_train.mean(0).astype(np.float32)
+            self.prog_std = np.maximum(s_train.std(0), 1e-3).astype(np.float32)
+        p_train, p_valid = self._pack(train.programs, g_train, s_train), self._pack(valid.programs, g_valid)
         tid_train, tid_valid = train.task_ids, valid.task_ids
         z = torch.from_numpy(task_z(np.log(train.latencies), tid_train).astype(np.float32))
 
@@ -237,7 +256,7 @@ class GCNTopKPredictor(Predictor):
         if c.online_steps <= 0 or not len(programs):
             return
         torch.set_num_threads(c.threads)
-        packed = self._pack(self._graphs(programs))
+        packed = self._pack(programs, self._graphs(programs))
         self._online += [(g, p.task_id, float(x)) for g, p, x in zip(packed, programs, latencies)]
         graphs = [g for g, _, _ in self._online]
         tids = np.array([t for _, t, _ in self._online])
@@ -260,7 +279,7 @@ class GCNTopKPredictor(Predictor):
         if self.model is None:
             raise RuntimeError("gcn_topk: fit or load first")
         torch.set_num_threads(self.config.threads)
-        z = self._predict_z(self._pack(self._graphs(programs)))
+        z = self._predict_z(self._pack(programs, self._graphs(programs)))
         return np.exp(np.clip(z, -30.0, 30.0)).astype(np.float64)  # monotone: per-task order is kept
 
     def save(self, directory: Path) -> None:
@@ -272,6 +291,8 @@ class GCNTopKPredictor(Predictor):
         self.table.save(directory)
         meta = {"config": asdict(self.config), "seed": self.seed, "graph_version": GRAPH_VERSION,
                 "feature_mean": self.mean.tolist(), "feature_std": self.std.tolist(),
+                **({"program_mean": self.prog_mean.tolist(), "program_std": self.prog_std.tolist()}
+                   if self.config.program_features else {}),
                 "best_val": self.best_val, "history": self.history,
                 "timing": getattr(self, "timing", {})}
         (directory / "config.json").write_text(json.dumps(meta, indent=1))
@@ -289,6 +310,9 @@ class GCNTopKPredictor(Predictor):
         self._forget_online()
         self.mean = np.asarray(meta["feature_mean"], np.float32)
         self.std = np.asarray(meta["feature_std"], np.float32)
+        if self.config.program_features:
+            self.prog_mean = np.asarray(meta["program_mean"], np.float32)
+            self.prog_std = np.asarray(meta["program_std"], np.float32)
         self.best_val = float(meta.get("best_val", meta.get("best_val_pairwise", float("nan"))))  # of config.select
         self.history = meta.get("history", [])
         self.table = EmbeddingTable.load(directory)

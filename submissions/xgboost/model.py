@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from tircost_bench.predictors.interface import Predictor
-from tircost_bench.representations.features import N_FEATURES, per_store_features, workload_features
+from tircost_bench.representations.features import per_store_features, program_summary, workload_features
 from tircost_bench.representations.program import Program, Workload
 from tircost_bench.representations.workers import default_workers
 from tircost_bench.suite.loader import LabeledPrograms
@@ -38,24 +38,6 @@ DEFAULTS: dict[str, Any] = {
     "nthread": 0,  # threads for features and xgboost; 0 = one per core
     "online_rounds": 20,  # search: trees appended per update, fitted to the tuner's measurements (0 = off)
 }
-
-
-def aggregate(feats: Sequence[np.ndarray]) -> np.ndarray:
-    """(n, 3*164 + 1): sum, mean and max over stores, plus the store count.
-
-    A program has 1-5 stores. TVM's pack-sum (a per-store tree sum) needs a custom objective, which rules
-    out xgboost's built-in ranking loss; a fixed-width summary does not. The max keeps the dominant store
-    (the features are log-scaled counts), the mean is size-free, the sum plus the count is the closest
-    fixed-width stand-in for TVM's segment sum.
-    """
-    out = np.zeros((len(feats), 3 * N_FEATURES + 1), dtype=np.float32)
-    for i, f in enumerate(feats):
-        if f.shape[0]:
-            out[i, :N_FEATURES] = f.sum(0)
-            out[i, N_FEATURES:2 * N_FEATURES] = f.mean(0)
-            out[i, 2 * N_FEATURES:3 * N_FEATURES] = f.max(0)
-        out[i, -1] = f.shape[0]
-    return out
 
 
 def _relevance(task_ids: np.ndarray, latencies: np.ndarray) -> np.ndarray:
@@ -95,7 +77,7 @@ class _LatencyScale:
         import xgboost as xgb
 
         tasks = sorted(workloads)
-        x = aggregate([workload_features(workloads[t]) for t in tasks])
+        x = program_summary([workload_features(workloads[t]) for t in tasks])
         y = np.array([log_lat[task_ids == t].mean() for t in tasks])
         self.level = xgb.train({**params, "objective": "reg:squarederror", "max_depth": 4},
                                xgb.DMatrix(x, label=y), num_boost_round=100)
@@ -115,7 +97,7 @@ class _LatencyScale:
         # workload when it was recorded): hashing w.mod again per program was 75% of a warm predict.
         key = str(w._line[0])
         if key not in self._memo:
-            self._memo[key] = float(self.level.predict(xgb.DMatrix(aggregate([workload_features(w)])))[0])
+            self._memo[key] = float(self.level.predict(xgb.DMatrix(program_summary([workload_features(w)])))[0])
         return self._memo[key]
 
     def __call__(self, programs: Sequence[Program], score: np.ndarray) -> np.ndarray:
@@ -180,12 +162,12 @@ class XGBoostPredictor(Predictor):
     def _score(self, programs: Sequence[Program]) -> np.ndarray:
         import xgboost as xgb
 
-        x = aggregate(per_store_features(programs, self._threads()))
+        x = program_summary(per_store_features(programs, self._threads()))
         return np.asarray(self.booster.predict(xgb.DMatrix(x)), dtype=np.float64)
 
     def fit(self, train: LabeledPrograms, valid: LabeledPrograms) -> None:
         self._trained, self._online = None, []
-        x = aggregate(per_store_features(train.programs, self._threads()))
+        x = program_summary(per_store_features(train.programs, self._threads()))
         task_ids = train.task_ids
         rel = _relevance(task_ids, train.latencies)
         if self.parameters["objective"] != "auto":
@@ -214,7 +196,7 @@ class XGBoostPredictor(Predictor):
             return
         if self._trained is None:
             self._trained = self.booster
-        feats = aggregate(per_store_features(programs, self._threads()))
+        feats = program_summary(per_store_features(programs, self._threads()))
         self._online.append((feats, [p.task_id for p in programs], np.asarray(latencies, dtype=np.float64)))
         x = np.concatenate([f for f, _, _ in self._online])
         task_ids = np.array([t for _, tids, _ in self._online for t in tids])

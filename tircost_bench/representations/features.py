@@ -175,6 +175,28 @@ def per_store_features(programs: Sequence[Program], num_threads: int = 2, worker
     return [b[0] for b in boxes]
 
 
+PROGRAM_WIDTH = 3 * N_FEATURES + 1
+
+
+def program_summary(feats: Sequence[np.ndarray]) -> np.ndarray:
+    """(n, 3*164 + 1) float32: each program's per-store features summed, averaged and maxed over its stores,
+    plus the store count: a fixed-width vector per program (xgboost's input, gcn_topk's optional readout input).
+
+    A program has 1-5 stores. TVM's pack-sum (a per-store tree sum) needs a custom objective, which rules
+    out xgboost's built-in ranking loss; a fixed-width summary does not. The max keeps the dominant store
+    (the features are log-scaled counts), the mean is size-free, the sum plus the count is the closest
+    fixed-width stand-in for TVM's segment sum.
+    """
+    out = np.zeros((len(feats), PROGRAM_WIDTH), dtype=np.float32)
+    for i, f in enumerate(feats):
+        if f.shape[0]:
+            out[i, :N_FEATURES] = f.sum(0)
+            out[i, N_FEATURES:2 * N_FEATURES] = f.mean(0)
+            out[i, 2 * N_FEATURES:3 * N_FEATURES] = f.max(0)
+        out[i, -1] = f.shape[0]
+    return out
+
+
 def warm_suite(suite: Any, splits: Sequence[str] = ("train", "val", "test"), workers: int | None = None,
                dask: Any = None) -> int:
     """Featurize every program of `suite` into its disk cache (e.g. once after a suite lands), on this

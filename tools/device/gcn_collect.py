@@ -77,18 +77,26 @@ def write_checkpoint(dirs: list[Path], stage: Path, meta: dict, suite, by_uid: d
     cfg = {"config": config, "seed": seed, "graph_version": GRAPH_VERSION, "feature_mean": meta["feature_mean"],
            "feature_std": meta["feature_std"], "best_val": r["best_val"], "history": r["history"],
            **({"members_best_val": r["members_best_val"]} if "members_best_val" in r else {}),
+           **({k: r[k] for k in ("program_mean", "program_std")} if config["program_features"] else {}),
            "timing": {"train_s": r["seconds"], "n_train": r["n_train"], "n_valid": r["n_val"], "stop": r["stop"],
                       "best_epoch": r["best_epoch"], "device": r["device"], "torch": r["torch"]}}
     (out / "config.json").write_text(json.dumps(cfg, indent=1))
     graphs = build_graphs([by_uid[u] for u in r["check_uids"]], workers=1)
     mean, std = (np.asarray(meta[k], np.float32) for k in ("feature_mean", "feature_std"))
-    packed = [pack(g, table, mean, std) for g in graphs]
+    prog = [None] * len(graphs)
+    if config["program_features"]:  # the check programs' summaries, standardized as the predictor does
+        from tircost_bench.representations.features import per_store_features, program_summary
+
+        x = program_summary(per_store_features([by_uid[u] for u in r["check_uids"]], workers=1))
+        prog = list((x - np.asarray(r["program_mean"], np.float32)) / np.asarray(r["program_std"], np.float32))
+    packed = [pack(g, table, mean, std, q) for g, q in zip(graphs, prog)]
     np.savez_compressed(out / "gpu_check.npz", uids=np.array(r["check_uids"]), z_gpu=np.array(r["check_z"]),
                         n_nodes=np.array([q.tok.numel() for q in packed]),
                         n_edges=np.array([q.edges.shape[1] for q in packed]),
                         tok=np.concatenate([q.tok.numpy() for q in packed]),
                         num=np.concatenate([q.num.numpy() for q in packed]),
-                        edges=np.concatenate([q.edges.numpy() for q in packed], axis=1))
+                        edges=np.concatenate([q.edges.numpy() for q in packed], axis=1),
+                        **({"prog": np.stack([q.prog.numpy() for q in packed])} if config["program_features"] else {}))
     hardware = {"device": r["device"], "torch": r["torch"], "kind": "lent GPU machine"}
     n_programs = {s: len(suite.labeled(s)) for s in ("train", "val")}
     provenance.write(out, provenance.build(suite, seed, command, provenance.code_sha256(SUBMISSION), n_programs,

@@ -1,7 +1,7 @@
 """The Optuna study over gcn_topk's model and training space, and the device-side orchestration.
 
 `all`: `--workers` study processes share one Optuna journal (TPE, constant liar, median pruning on the val
-score per epoch; `--space wide` is the first study's space, `focused` the second's, `top` the third's) for `--study-seconds`;
+score per epoch; `--space wide` is the first study's space, `focused` the second's, `top` the third's, `program` the fourth's) for `--study-seconds`;
 then the best trial's parameters (or `--params JSON`: no study) train every seed, `--members` networks a
 seed, and every leave-one-family-out fold to convergence, in parallel processes. Everything lands under
 --out as it goes: trials-w<k>.jsonl (one JSON per finished or pruned trial), study.json (best), seed<k>/
@@ -32,6 +32,8 @@ def suggest(trial, variants: list[str], space: str = "wide") -> dict:
         return suggest_focused(trial, variants)
     if space == "top":
         return suggest_top(trial)
+    if space == "program":
+        return suggest_program(trial)
     kind, dim = EMBEDDINGS[trial.suggest_categorical("embedding_variant", variants)]
     return {
         "conv": trial.suggest_categorical("conv", ["graph", "gcn", "sage"]),
@@ -88,9 +90,14 @@ STUDY2_BEST = {"conv": "sage", "layers": 2, "pool_ratio": 0.6, "readout": "sum",
 FOCUSED_FIXED_TOP = {k: v for k, v in FOCUSED_FIXED.items() if k != "per_task"}  # group size is searched
 # What each space holds fixed (not Optuna parameters, so not in a trial's params): the suggestions and the best
 # trial's full parameters both take them from here.
-SPACE_FIXED = {"wide": {}, "focused": FOCUSED_FIXED, "top": {**STUDY2_BEST, **FOCUSED_FIXED_TOP}}
 SHIPPED_0_4 = {"per_task": 32, "top_share": 0.0, "temperature": 0.5, "rank_weight": 0.5853, "lr": 0.00452,
                "tasks_per_batch": 8}
+# The fourth space: 0.4 as shipped, with and without the program's MetaSchedule per-store summary joined to the
+# readout (program_features; more inputs, so dropout is searched again), over the loss weight and lr.
+PROGRAM_SEARCHED = ("program_features", "rank_weight", "lr", "dropout")
+SPACE_FIXED = {"wide": {}, "focused": FOCUSED_FIXED, "top": {**STUDY2_BEST, **FOCUSED_FIXED_TOP},
+               "program": {k: v for k, v in {**STUDY2_BEST, **FOCUSED_FIXED, **SHIPPED_0_4}.items()
+                           if k not in PROGRAM_SEARCHED}}
 
 
 def suggest_top(trial) -> dict:
@@ -102,6 +109,16 @@ def suggest_top(trial) -> dict:
         "lr": trial.suggest_float("lr", 2e-3, 8e-3, log=True),
         "tasks_per_batch": trial.suggest_categorical("tasks_per_batch", [4, 8, 16]),
         **SPACE_FIXED["top"],
+    }
+
+
+def suggest_program(trial) -> dict:
+    return {
+        "program_features": trial.suggest_categorical("program_features", [False, True]),
+        "rank_weight": trial.suggest_float("rank_weight", 0.3, 3.0, log=True),
+        "lr": trial.suggest_float("lr", 2e-3, 8e-3, log=True),
+        "dropout": trial.suggest_float("dropout", 0.0, 0.3, step=0.1),
+        **SPACE_FIXED["program"],
     }
 
 
@@ -204,6 +221,10 @@ def _run_study(a, t0: float) -> dict:
         study.enqueue_trial({**SHIPPED_0_3, "loss": "pair_list", "rank_weight": 1.0})
     if a.space == "top" and not study.trials:
         study.enqueue_trial(SHIPPED_0_4)  # the shipped 0.4 settings: what the study must beat
+    if a.space == "program" and not study.trials:  # 0.4 as shipped, then the same with the program summary
+        for on in (False, True):
+            study.enqueue_trial({"program_features": on, "dropout": 0.0,
+                                 **{k: SHIPPED_0_4[k] for k in ("rank_weight", "lr")}})
     procs = [_spawn(a, ["study", *common], a.out / f"study-w{k}.log", {"GCN_WORKER": str(k)})
              for k in range(a.workers)]
     for p in procs:

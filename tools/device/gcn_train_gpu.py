@@ -27,12 +27,11 @@ for p in (HERE, HERE.parents[1] / "submissions" / "gcn_topk", Path.cwd()):
     sys.path.append(str(p))
 from gcn_topk_model import Batch, GCNTopK, member_seed, task_batches, task_z, training_loss, val_scores
 
-MODEL_KEYS = ("conv", "hidden", "layers", "pool_ratio", "dropout", "readout", "numeric", "freeze_embedding")
 DEFAULTS = {"conv": "graph", "hidden": 64, "layers": 3, "pool_ratio": 0.8, "dropout": 0.1, "readout": "sum",
             "numeric": True, "freeze_embedding": True, "embedding": "word2vec", "emb_dim": 16, "lr": 2e-3,
             "weight_decay": 1e-5, "rank_weight": 1.0, "loss": "huber_pair", "per_task": 16,
             "tasks_per_batch": 8, "lr_schedule": "const", "select": "pairwise", "top_share": 0.0,
-            "temperature": 0.5}
+            "temperature": 0.5, "program_features": False}
 
 
 class Data:
@@ -55,6 +54,13 @@ class Data:
         self.node_start = torch.cumsum(self.n_nodes, 0) - self.n_nodes
         self.edge_start = torch.cumsum(self.n_edges, 0) - self.n_edges
         self.task, self.log_lat, self.is_val, self.uid = a["task"], a["log_lat"], a["is_val"], a["uid"]
+        self.prog = None  # program summaries (gcn_export.py --programs), standardized as the predictor does
+        if (stage / "programs.npz").exists():
+            q = np.load(stage / "programs.npz")
+            if not np.array_equal(q["uid"], self.uid):
+                raise SystemExit(f"{stage}/programs.npz does not match graphs.npz: export both again")
+            self.prog_mean, self.prog_std = q["mean"], q["std"]
+            self.prog = torch.from_numpy((q["prog"] - q["mean"]) / q["std"]).to(dev)
 
     def batch(self, gidx: np.ndarray) -> Batch:
         g = torch.from_numpy(np.asarray(gidx, np.int64)).to(self.dev)
@@ -69,13 +75,16 @@ class Data:
         src = self.edges[0, eids] + node_off[edge_graph]
         dst = self.edges[1, eids] + node_off[edge_graph]
         ei = torch.stack([torch.cat([src, dst]), torch.cat([dst, src])])  # reverse edges, as pack() adds them
-        return Batch(self.tok[nodes], self.num[nodes], ei, node_graph, int(g.numel()))
+        return Batch(self.tok[nodes], self.num[nodes], ei, node_graph, int(g.numel()),
+                     None if self.prog is None else self.prog[g])
 
 
 def build_model(data: Data, p: dict) -> GCNTopK:
+    if p["program_features"] and data.prog is None:
+        raise SystemExit("program_features needs STAGE/programs.npz: run gcn_export.py with --programs")
     model = GCNTopK(data.vectors.shape[0], data.vectors.shape[1], data.num.shape[1] if p["numeric"] else 0,
                     p["hidden"], p["conv"], p["layers"], p["pool_ratio"], p["dropout"], p["freeze_embedding"],
-                    p["readout"])
+                    p["readout"], data.prog.shape[1] if p["program_features"] else 0)
     with torch.no_grad():
         model.emb.weight.copy_(data.vectors)
     return model.to(data.dev)
@@ -165,6 +174,8 @@ def cmd_train(a: argparse.Namespace) -> None:
                 device=torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu",
                 torch=torch.__version__, check_uids=data.uid[check].tolist(),
                 check_z=predict(r["model"], data, check).tolist())
+    if p["program_features"]:  # the standardization the checkpoint must apply on CPU
+        info.update(program_mean=data.prog_mean.tolist(), program_std=data.prog_std.tolist())
     if a.fold:
         info.update(held_uids=data.uid[held].tolist(), held_z=predict(r["model"], data, held).tolist())
     (a.out / "result.json").write_text(json.dumps(info))
@@ -191,7 +202,7 @@ def main() -> None:
     ap.add_argument("--trial-seconds", type=float, default=75.0)
     ap.add_argument("--workers", type=int, default=10)
     ap.add_argument("--no-lofo", action="store_true", help="all: train the seeds only, no LOFO folds")
-    ap.add_argument("--space", choices=["wide", "focused", "top"], default="wide")
+    ap.add_argument("--space", choices=["wide", "focused", "top", "program"], default="wide")
     ap.add_argument("--study-name", default="gcn_topk-h100")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     a = ap.parse_args()
