@@ -47,7 +47,7 @@ def test_members_trained_by_the_device_script_load_as_one_ensemble(mini_suite, c
 
     meta = json.loads((stage / "meta.json").read_text())
     by_uid = {p.uid: p for s in ("train", "val") for p in mini_suite.programs_of(s)}
-    out = tmp_path / "checkpoint"
+    out = tmp_path / "root" / mini_suite.name / "seed0"  # the layout tools/gcn_val.py reads
     gcn_collect.write_checkpoint([results / "seed0-m0", results / "seed0-m1"], stage, meta, mini_suite, by_uid, out,
                                  "pytest")
     config = json.loads((out / "config.json").read_text())
@@ -60,3 +60,18 @@ def test_members_trained_by_the_device_script_load_as_one_ensemble(mini_suite, c
     z_here, z_stored = gpu_check.cpu_and_gpu_z(out, *predictor_module, seed=0)
     np.testing.assert_allclose(z_stored, np.mean([r["check_z"] for r in runs], axis=0), atol=1e-6)
     np.testing.assert_allclose(z_here, z_stored, atol=1e-5)
+
+    # tools/gcn_val.py (the val decision between checkpoint sets) scores this checkpoint as the predictor does
+    sys.path.insert(0, str(ROOT / "tools"))
+    import gcn_val
+
+    val = mini_suite.labeled("val")
+    scored = gcn_val.score_candidate(tmp_path / "root", "mean", mini_suite.name, val, [0])
+    pred = predictor_module[0].GCNTopKPredictor(seed=0)
+    pred.load(out)
+    direct = predictor_module[1].val_scores(np.log(pred.predict(val.programs)), val.latencies, val.task_ids)
+    assert scored.keys() == direct.keys() and all(len(v) == 1 for v in scored.values())
+    for k in direct:
+        assert scored[k][0] == pytest.approx(direct[k], abs=1e-4)
+    with pytest.raises(SystemExit, match="NAME=ROOT:mean"):
+        gcn_val.parse_candidate("shipped=checkpoints:max")
