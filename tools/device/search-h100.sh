@@ -6,6 +6,11 @@
 #       STAGE: the staged harness (tircost_bench/, submissions/*/ code, whl/); SEEDS and NETWORKS comma-separated;
 #       TOP: tune only the TOP heaviest tasks of each network (by weight; 0 = all of them)
 #   bash STAGE/search-h100.sh wait SECONDS   # wait (or until the daemon ends), copy results and log to $OUT
+#   bash STAGE/search-h100.sh also CORES TRIALS_PER_TASK SEEDS NETWORKS TOP SUBMISSION...
+#       a second protocol beside the running one, from the same staged copy, pinned to CORES (comma-separated,
+#       e.g. the slice a finished --concurrent seed left: 0,1,2,3,4), taking the GPU in the same turns; its log
+#       is /tmp/search-also.log. Its seeds run one after the other; with the slice size of a --concurrent run,
+#       its results resume under --concurrent later (same cores a seed, same config).
 # One search per seed: stock XGBModel and every submission in one process, in an order rotated by the seed,
 # after a warm-up of the compile path; SEARCH_FLAGS=--concurrent runs the seeds side by side, each on its own
 # slice of the cores, the GPU taken in turns per measured batch (the wait is off the search clocks). The suite and the checkpoints come from the
@@ -37,11 +42,20 @@ start)
     > "$log" 2>&1 < /dev/null &
   echo "search started: pid $!"
   ;;
+also)
+  cores=${2:?cores} trials=${3:?trials per task} seeds=${4:?seeds} networks=${5:?networks} top=${6:?top}
+  shift 6
+  [[ -d /tmp/repo/tircost_bench ]] || { echo "no staged copy in /tmp/repo: run start first" >&2; exit 2; }
+  cd /tmp/repo && TIRCOST_HARNESS_COMMIT=${HARNESS_COMMIT:?} setsid nohup python3 -m tircost_bench.search.protocol \
+    --suite h100 --networks "$networks" --top "$top" --trials-per-task "$trials" --seeds "$seeds" --cores "$cores" \
+    --shared-device ${ALSO_FLAGS:-} "$@" > /tmp/search-also.log 2>&1 < /dev/null &
+  echo "second search started: pid $!, cores $cores"
+  ;;
 wait)
   end=$((SECONDS + ${2:?seconds}))
   while (( SECONDS < end )) && pgrep -f "tircost_bench.search.protocol" > /dev/null; do sleep 5; done
-  tail -c 3000 "$log" | tr '\r' '\n' | tail -n 14
-  cp "$log" "$OUT/search.log"
+  if [[ -f $log ]]; then tail -c 3000 "$log" | tr '\r' '\n' | tail -n 14; cp "$log" "$OUT/search.log"; fi
+  [[ -f /tmp/search-also.log ]] && { tail -c 600 /tmp/search-also.log | tr '\r' '\n' | tail -n 3; cp /tmp/search-also.log "$OUT/"; }
   # every results file (partial ones too) and the per-seed logs, as one archive (a call returns <= 8 files)
   [[ -d /tmp/repo/search-results ]] && tar czf "$OUT/search-results.tgz" -C /tmp/repo search-results
   ls -la "$OUT"
