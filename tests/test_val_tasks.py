@@ -24,16 +24,18 @@ def test_task_scores_see_the_true_order(val) -> None:
     perfect = val_tasks.task_scores(val.latencies, val.latencies, val.task_ids)
     reverse = val_tasks.task_scores(-val.latencies, val.latencies, val.task_ids)
     assert set(perfect) == {str(t) for t in np.unique(val.task_ids)}
-    assert all(s["peak1"] == pytest.approx(1.0) and s["top5"] == pytest.approx(1.0) for s in perfect.values())
-    assert np.mean([s["pairwise"] for s in reverse.values()]) < 0.05
+    assert all(s["peak_score@1"] == pytest.approx(1.0) and s["top_k_recall@5"] == pytest.approx(1.0)
+               for s in perfect.values())
+    assert np.mean([s["pairwise_accuracy"] for s in reverse.values()]) < 0.05
 
 
 def test_report_orders_tasks_by_the_peak_gap(tmp_path: Path) -> None:
     out = tmp_path / "val.json"
-    report = val_tasks.main([str(ROOT / "baselines/roofline"), str(ROOT / "baselines/random"), "--suite", "cpu-epyc2", "--seeds", "0",
-                             "--json-out", str(out)])
+    report = val_tasks.main([str(ROOT / "baselines/roofline"), str(ROOT / "baselines/random"),
+                             "--suite", "cpu-epyc2", "--seeds", "0", "--json-out", str(out)])
     tasks = report["tasks"]
-    gaps = [t["roofline"]["peak1"] - t["random"]["peak1"] for t in tasks.values()]
+    gaps = [t["roofline"]["peak_score@1"] - t["random"]["peak_score@1"] for t in tasks.values()]
     assert gaps == sorted(gaps) and out.is_file()
     means = report["mean_over_tasks"]["roofline"]
-    assert means["pairwise"] == pytest.approx(np.mean([t["roofline"]["pairwise"] for t in tasks.values()]))
+    assert means["pairwise_accuracy"] == pytest.approx(
+        np.mean([t["roofline"]["pairwise_accuracy"] for t in tasks.values()]))

@@ -6,8 +6,9 @@ pick beats another's, without looking at test.
 
 Each submission predicts the val programs with its checkpoint for (suite, seed) (as search and evaluate load
 it; one without a checkpoint is fitted on train/val), and every val task is scored per seed (pairwise,
-peak@1, top-5 recall), then averaged over seeds. Printed: the mean over tasks per submission, then the tasks
-ordered by the first two submissions' peak@1 difference (where the first trails most, first). Only train and
+peak@1, top-5 recall: the board's metrics, `compute_metrics`), then averaged over seeds. Printed: the mean over tasks per submission, then the tasks
+ordered by the peak@1 difference of the first and the last submission named (where the first trails most,
+first). Only train and
 val labels are read.
 """
 
@@ -22,24 +23,21 @@ from typing import Any
 
 import numpy as np
 
-from tircost_bench.metrics.ranking import pairwise_accuracy, peak_score, top_k_recall
+from tircost_bench.metrics.aggregate import compute_metrics
+from tircost_bench.metrics.types import TaskPredictions
 from tircost_bench.predictors.submission import load_submission
 from tircost_bench.progress import stage
 from tircost_bench.search.run import trained_predictor
 from tircost_bench.suite.loader import load_suite
 
-METRICS = {"pairwise": lambda lat, pred: pairwise_accuracy(lat, pred),
-           "peak1": lambda lat, pred: peak_score(lat, pred, 1),
-           "top5": lambda lat, pred: top_k_recall(lat, pred, 5)}
+METRICS = ("pairwise_accuracy", "peak_score@1", "top_k_recall@5")  # the board's, from the metrics registry
 
 
 def task_scores(predicted: np.ndarray, latencies: np.ndarray, task_ids: np.ndarray) -> dict[str, dict[str, float]]:
     """{task: {metric: value}} of one prediction (predicted latencies, lower = faster)."""
-    out = {}
-    for task in np.unique(task_ids):
-        m = task_ids == task
-        out[str(task)] = {k: float(f(latencies[m], predicted[m])) for k, f in METRICS.items()}
-    return out
+    tasks = [TaskPredictions(str(t), latencies[task_ids == t], predicted[task_ids == t], {})
+             for t in np.unique(task_ids)]
+    return compute_metrics(tasks, METRICS).per_task
 
 
 def score_submission(folder: Path, suite: Any, val: Any, seeds: Sequence[int]) -> dict[str, dict[str, float]]:
@@ -72,10 +70,10 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     means = {n: {k: float(np.nanmean([v[k] for v in per[n].values()])) for k in METRICS} for n in names}
     for n in names:
         print(f"{n}: " + ", ".join(f"{k} {v:.4f}" for k, v in means[n].items()))
-    first, second = names[0], names[-1]
-    order = sorted(sizes, key=lambda t: per[first][t]["peak1"] - per[second][t]["peak1"])
+    first, last = names[0], names[-1]
+    order = sorted(sizes, key=lambda t: per[first][t]["peak_score@1"] - per[last][t]["peak_score@1"])
     for t in order:
-        cells = "  ".join(f"{n} {per[n][t]['peak1']:.3f}/{per[n][t]['pairwise']:.3f}" for n in names)
+        cells = "  ".join(f"{n} {per[n][t]['peak_score@1']:.3f}/{per[n][t]['pairwise_accuracy']:.3f}" for n in names)
         print(f"{t[:56]:56s} n={sizes[t]:3d}  peak@1/pairwise: {cells}")
     command = "python tools/val_tasks.py " + " ".join(sys.argv[1:] if argv is None else argv)
     report = {"what": f"{a.suite} val split, {len(sizes)} tasks, seeds {a.seeds}, shipped checkpoints; per task "
