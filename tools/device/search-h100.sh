@@ -19,8 +19,18 @@
 # and HARNESS_COMMIT set to the commit of the staged code (the copy has no .git).
 set -euo pipefail
 mode=${1:?start STAGE TRIALS_PER_TASK SEEDS NETWORKS TOP SUBMISSION... or wait SECONDS}
-log=/tmp/search.log
+log=/tmp/search.log also_log=/tmp/search-also.log
 export PYTHONPATH=/tmp/tvm-site:/tmp/site:/tmp/repo PYTHONUNBUFFERED=1 TIRCOST_CACHE_DIR=/tmp/cache
+
+# The protocol on the staged copy, as a daemon that outlives the device call (its pid in $!):
+#   protocol LOG TRIALS_PER_TASK SEEDS NETWORKS TOP ARG...
+protocol() {
+  local out=$1 trials=$2 seeds=$3 networks=$4 top=$5
+  shift 5
+  cd /tmp/repo && TIRCOST_HARNESS_COMMIT=${HARNESS_COMMIT:?} setsid nohup python3 -m tircost_bench.search.protocol \
+    --suite h100 --networks "$networks" --top "$top" --trials-per-task "$trials" --seeds "$seeds" "$@" \
+    > "$out" 2>&1 < /dev/null &
+}
 
 case "$mode" in
 start)
@@ -37,25 +47,21 @@ start)
     mkdir -p "/tmp/repo/$sub" && cp -r "$sub/checkpoints" "/tmp/repo/$sub/" && cp -r "$stage/$sub/." "/tmp/repo/$sub/"
   done
   nvidia-smi --query-gpu=name,driver_version --format=csv,noheader
-  cd /tmp/repo && TIRCOST_HARNESS_COMMIT=${HARNESS_COMMIT:?} setsid nohup python3 -m tircost_bench.search.protocol \
-    --suite h100 --networks "$networks" --top "$top" --trials-per-task "$trials" --seeds "$seeds" ${SEARCH_FLAGS:-} "$@" \
-    > "$log" 2>&1 < /dev/null &
+  protocol "$log" "$trials" "$seeds" "$networks" "$top" ${SEARCH_FLAGS:-} "$@"
   echo "search started: pid $!"
   ;;
 also)
   cores=${2:?cores} trials=${3:?trials per task} seeds=${4:?seeds} networks=${5:?networks} top=${6:?top}
   shift 6
   [[ -d /tmp/repo/tircost_bench ]] || { echo "no staged copy in /tmp/repo: run start first" >&2; exit 2; }
-  cd /tmp/repo && TIRCOST_HARNESS_COMMIT=${HARNESS_COMMIT:?} setsid nohup python3 -m tircost_bench.search.protocol \
-    --suite h100 --networks "$networks" --top "$top" --trials-per-task "$trials" --seeds "$seeds" --cores "$cores" \
-    --shared-device ${ALSO_FLAGS:-} "$@" > /tmp/search-also.log 2>&1 < /dev/null &
+  protocol "$also_log" "$trials" "$seeds" "$networks" "$top" --cores "$cores" --shared-device ${ALSO_FLAGS:-} "$@"
   echo "second search started: pid $!, cores $cores"
   ;;
 wait)
   end=$((SECONDS + ${2:?seconds}))
   while (( SECONDS < end )) && pgrep -f "tircost_bench.search.protocol" > /dev/null; do sleep 5; done
   if [[ -f $log ]]; then tail -c 3000 "$log" | tr '\r' '\n' | tail -n 14; cp "$log" "$OUT/search.log"; fi
-  [[ -f /tmp/search-also.log ]] && { tail -c 600 /tmp/search-also.log | tr '\r' '\n' | tail -n 3; cp /tmp/search-also.log "$OUT/"; }
+  [[ -f $also_log ]] && { tail -c 600 "$also_log" | tr '\r' '\n' | tail -n 3; cp "$also_log" "$OUT/"; }
   # every results file (partial ones too) and the per-seed logs, as one archive (a call returns <= 8 files)
   [[ -d /tmp/repo/search-results ]] && tar czf "$OUT/search-results.tgz" -C /tmp/repo search-results
   ls -la "$OUT"
