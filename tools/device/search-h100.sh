@@ -9,8 +9,10 @@
 #   bash STAGE/search-h100.sh also CORES TRIALS_PER_TASK SEEDS NETWORKS TOP SUBMISSION...
 #       a second protocol beside the running one, from the same staged copy, pinned to CORES (comma-separated,
 #       e.g. the slice a finished --concurrent seed left: 0,1,2,3,4), taking the GPU in the same turns; its log
-#       is /tmp/search-also.log. Its seeds run one after the other; with the slice size of a --concurrent run,
-#       its results resume under --concurrent later (same cores a seed, same config).
+#       is /tmp/search-also.log (ALSO_LOG=/tmp/search-also-NAME.log for one more beside it). Its seeds run one
+#       after the other; with the slice size of a --concurrent run, its results resume under --concurrent later
+#       (same cores a seed, same config). ALSO_AFTER=LOG: start it only once LOG says "done: seed" (a waiter in
+#       the background; a --concurrent seed's log is search-results/h100/logs/seedS.log under /tmp/repo).
 # One search per seed: stock XGBModel and every submission in one process, in an order rotated by the seed,
 # after a warm-up of the compile path; SEARCH_FLAGS=--concurrent runs the seeds side by side, each on its own
 # slice of the cores, the GPU taken in turns per measured batch (the wait is off the search clocks). The suite and the checkpoints come from the
@@ -19,7 +21,7 @@
 # and HARNESS_COMMIT set to the commit of the staged code (the copy has no .git).
 set -euo pipefail
 mode=${1:?start STAGE TRIALS_PER_TASK SEEDS NETWORKS TOP SUBMISSION... or wait SECONDS}
-log=/tmp/search.log also_log=/tmp/search-also.log
+log=/tmp/search.log also_log=${ALSO_LOG:-/tmp/search-also.log}
 export PYTHONPATH=/tmp/tvm-site:/tmp/site:/tmp/repo PYTHONUNBUFFERED=1 TIRCOST_CACHE_DIR=/tmp/cache
 
 # The protocol on the staged copy, as a daemon that outlives the device call (its pid in $!):
@@ -51,6 +53,12 @@ start)
   echo "search started: pid $!"
   ;;
 also)
+  if [[ -n ${ALSO_AFTER:-} ]]; then  # launch later, from a waiter that outlives this device call
+    ALSO_AFTER= setsid nohup bash -c 'until grep -q "^done: seed" "$1" 2>/dev/null; do sleep 5; done; shift; exec bash "$@"' \
+      waiter "$ALSO_AFTER" "$0" "$@" > /dev/null 2>&1 < /dev/null &
+    echo "second search waits for $ALSO_AFTER: waiter pid $!"
+    exit 0
+  fi
   cores=${2:?cores} trials=${3:?trials per task} seeds=${4:?seeds} networks=${5:?networks} top=${6:?top}
   shift 6
   [[ -d /tmp/repo/tircost_bench ]] || { echo "no staged copy in /tmp/repo: run start first" >&2; exit 2; }
@@ -59,9 +67,11 @@ also)
   ;;
 wait)
   end=$((SECONDS + ${2:?seconds}))
-  while (( SECONDS < end )) && pgrep -f "tircost_bench.search.protocol" > /dev/null; do sleep 5; done
+  while (( SECONDS < end )) && pgrep -f "tircost_bench.search.protocol|search-h100.sh also" > /dev/null; do sleep 5; done
   if [[ -f $log ]]; then tail -c 3000 "$log" | tr '\r' '\n' | tail -n 14; cp "$log" "$OUT/search.log"; fi
-  [[ -f $also_log ]] && { tail -c 600 "$also_log" | tr '\r' '\n' | tail -n 3; cp "$also_log" "$OUT/"; }
+  for f in /tmp/search-also*.log; do  # every `also` protocol's log
+    [[ -f $f ]] && { echo "== $f"; tail -c 600 "$f" | tr '\r' '\n' | tail -n 3; cp "$f" "$OUT/"; }
+  done
   # every results file (partial ones too) and the per-seed logs, as one archive (a call returns <= 8 files)
   [[ -d /tmp/repo/search-results ]] && tar czf "$OUT/search-results.tgz" -C /tmp/repo search-results
   ls -la "$OUT"
