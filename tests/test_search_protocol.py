@@ -185,6 +185,21 @@ def test_overall_time_ratio_and_seed_bands(tmp_path: Path) -> None:
     assert png.stat().st_size > 0
 
 
+def test_timing_keeps_networks_searched_apart() -> None:
+    """Two one-network searches of the same seed and budget are two timing rows, not one overwriting the other
+    (a convolution's trial costs several times a matmul's), and a stock run shared by two results counts once."""
+    from tircost_bench.search.publish import timing_rows
+
+    stock = Curve([10.0, 40.0], [16, 32], [2.0, 1.0])
+    matmul = _seed_result(0, Curve([8.0, 10.0], [16, 32], [1.5, 0.9]), stock)
+    slow = replace(matmul.models["ms-xgb"], timing={"build": 64.0})
+    conv = replace(matmul, networks={"conv": matmul.networks["n"]}, models={**matmul.models, "ms-xgb": slow})
+    rows = timing_rows([matmul, matmul, conv])
+    stock_rows = {r["network"]: r for r in rows if r["model"] == "ms-xgb"}
+    assert set(stock_rows) == {"n", "conv"} and all(r["runs"] == 1 for r in stock_rows.values())
+    assert (stock_rows["n"]["build"], stock_rows["conv"]["build"]) == (round(1.0 / 32, 4), 2.0)
+
+
 def test_a_page_compares_runs_of_one_card(tmp_path: Path) -> None:
     """Searches timed on two cards never share a page: publishing them together is refused, each card gets
     a page of its own name."""

@@ -4,7 +4,7 @@ Deterministic given the results: no generation time, fixed ordering and rounding
 - summary: per (network, submission), over the seeds, each run compared with its own stock XGBModel run
   (search.curves.versus_stock): medians and [min, max] spreads;
 - runs: one row per (network, run, model, seed), as measured;
-- timing: where each model's seconds went, per trial (search.timing.PARTS), median over the runs;
+- timing: where each model's seconds went, per trial (search.timing.PARTS), median over a network's runs;
 - overall: per submission, the issue's goal measure over every (network, seed): time_ratio = the model's
   seconds to stock's final latency / stock's seconds to it (< 1 faster; <= 0.5 is "2x"), its mean over the
   runs that reached it, and how many did.
@@ -34,7 +34,7 @@ SUMMARY = ("network", "model", "seeds", "network_trials", "final_latency_ms", "s
            "mean_latency_ratio", "seconds_per_trial")
 OVERALL = ("model", "runs", "stock_converged", "reached_stock_final", "first_point_better", "mean_time_ratio",
            "median_time_ratio", "mean_latency_ratio")
-TIMING = ("model", "runs", "seconds_per_trial", *PARTS)
+TIMING = ("network", "model", "runs", "seconds_per_trial", *PARTS)
 
 
 def _round(x: Any, digits: int) -> Any:
@@ -145,19 +145,22 @@ def overall_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def timing_rows(results: SearchResult | Iterable[SearchResult]) -> list[dict[str, Any]]:
-    """Per model: seconds per trial of each part, median over the runs that recorded a timing."""
-    seen: dict[tuple, tuple[str, Any]] = {}
+    """Per network and model: seconds per trial of each part, median over the runs that recorded a timing.
+    A search over several networks is timed as one, under their joined names; a convolution's trial costs
+    several times a matmul's, so networks searched apart are never pooled."""
+    seen: dict[tuple, tuple[str, str, Any]] = {}
     for res in _runs(results):
+        network = "+".join(res.networks)
         for model, info in res.models.items():
             name = model if info.kind == "reference" else f"{res.name} {res.submission['version']}"
-            if info.timing and info.trials and info.complete:
-                seen[(name, res.seed, info.trials)] = (name, info)
-    by_model: dict[str, list[Any]] = {}
-    for name, info in seen.values():
-        by_model.setdefault(name, []).append(info)
+            if info.timing and info.trials and info.complete:  # a stock run shared by two results counts once
+                seen[(network, name, res.seed, info.trials)] = (network, name, info)
+    by_model: dict[tuple[str, str], list[Any]] = {}
+    for network, name, info in seen.values():
+        by_model.setdefault((network, name), []).append(info)
     out = []
-    for name, infos in sorted(by_model.items(), key=lambda kv: (kv[0] != STOCK, kv[0])):
-        row = {"model": name, "runs": len(infos),
+    for (network, name), infos in sorted(by_model.items(), key=lambda kv: (kv[0][0], kv[0][1] != STOCK, kv[0][1])):
+        row = {"network": network, "model": name, "runs": len(infos),
                "seconds_per_trial": round(statistics.median(i.seconds_per_trial for i in infos), 3)}
         for part in PARTS:
             row[part] = round(statistics.median(i.timing.get(part, 0.0) / i.trials for i in infos), 4)
@@ -225,7 +228,7 @@ def search_summary_markdown(results: SearchResult | Iterable[SearchResult]) -> s
         "",
         *_table(SUMMARY, summary_rows(rows)),
         "",
-        "## Where the seconds go (seconds per trial, median over runs)",
+        "## Where the seconds go (seconds per trial, median over a network's runs)",
         "",
         *_table(TIMING, timing_rows(runs)),
         "",
