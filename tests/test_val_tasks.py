@@ -16,13 +16,14 @@ import val_tasks
 
 
 @pytest.fixture(scope="module")
-def val():
-    return load_suite("cpu-epyc2").labeled("val")
+def suite():
+    return load_suite("cpu-epyc2")
 
 
-def test_task_scores_see_the_true_order(val) -> None:
-    perfect = val_tasks.task_scores(val.latencies, val.latencies, val.task_ids)
-    reverse = val_tasks.task_scores(-val.latencies, val.latencies, val.task_ids)
+def test_task_scores_see_the_true_order(suite) -> None:
+    val = suite.labeled("val")
+    perfect = val_tasks.task_scores(suite, val.latencies, val.latencies, val.task_ids)
+    reverse = val_tasks.task_scores(suite, -val.latencies, val.latencies, val.task_ids)
     assert set(perfect) == {str(t) for t in np.unique(val.task_ids)}
     assert all(s["peak_score@1"] == pytest.approx(1.0) and s["top_k_recall@5"] == pytest.approx(1.0)
                for s in perfect.values())

@@ -6,10 +6,9 @@ pick beats another's, without looking at test.
 
 Each submission predicts the val programs with its checkpoint for (suite, seed) (as search and evaluate load
 it; one without a checkpoint is fitted on train/val), and every val task is scored per seed (pairwise,
-peak@1, top-5 recall: the board's metrics, `compute_metrics`), then averaged over seeds. Printed: the mean over tasks per submission, then the tasks
-ordered by the peak@1 difference of the first and the last submission named (where the first trails most,
-first). Only train and
-val labels are read.
+peak@1, top-5 recall: the board's metrics, `compute_metrics`), then averaged over seeds. Printed: the mean
+over tasks per submission, then the tasks ordered by the peak@1 difference of the first and the last
+submission named (where the first trails most, first). Only train and val labels are read.
 """
 
 from __future__ import annotations
@@ -23,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from tircost_bench.evaluation.evaluate import task_predictions
 from tircost_bench.metrics.aggregate import compute_metrics
-from tircost_bench.metrics.types import TaskPredictions
 from tircost_bench.predictors.submission import load_submission
 from tircost_bench.progress import stage
 from tircost_bench.search.run import trained_predictor
@@ -33,11 +32,10 @@ from tircost_bench.suite.loader import load_suite
 METRICS = ("pairwise_accuracy", "peak_score@1", "top_k_recall@5")  # the board's, from the metrics registry
 
 
-def task_scores(predicted: np.ndarray, latencies: np.ndarray, task_ids: np.ndarray) -> dict[str, dict[str, float]]:
+def task_scores(suite: Any, predicted: np.ndarray, latencies: np.ndarray,
+                task_ids: np.ndarray) -> dict[str, dict[str, float]]:
     """{task: {metric: value}} of one prediction (predicted latencies, lower = faster)."""
-    tasks = [TaskPredictions(str(t), latencies[task_ids == t], predicted[task_ids == t], {})
-             for t in np.unique(task_ids)]
-    return compute_metrics(tasks, METRICS).per_task
+    return compute_metrics(task_predictions(suite, task_ids, latencies, predicted), METRICS).per_task
 
 
 def score_submission(folder: Path, suite: Any, val: Any, seeds: Sequence[int]) -> dict[str, dict[str, float]]:
@@ -46,7 +44,7 @@ def score_submission(folder: Path, suite: Any, val: Any, seeds: Sequence[int]) -
     runs = []
     for seed in seeds:
         predictor, _ = trained_predictor(sub, suite, seed)
-        runs.append(task_scores(np.asarray(predictor.predict(val.programs), dtype=np.float64), val.latencies,
+        runs.append(task_scores(suite, np.asarray(predictor.predict(val.programs), dtype=np.float64), val.latencies,
                                 val.task_ids))
     return {t: {k: float(np.nanmean([r[t][k] for r in runs])) for k in METRICS} for t in runs[0]}
 
