@@ -98,8 +98,15 @@ def predict(model: GCNTopK, data: Data, idx: np.ndarray, bs: int = 2048) -> np.n
 
 
 def train(data: Data, p: dict, seed: int, train_idx: np.ndarray, val_idx: np.ndarray, max_epochs: int,
-          patience: int, max_seconds: float, on_epoch=None) -> dict:
-    """Adam on same-task batches; keeps the weights of the epoch best on val_scores()[p["select"]]."""
+          patience: int, max_seconds: float, on_epoch=None, keep: str = "best", swa_start: int | None = None) -> dict:
+    """Adam on same-task batches. `keep`: the weights returned - "best" (the epoch best on
+    val_scores()[p["select"]], early stopping after `patience` epochs without gain), "last" (the final epoch) or
+    "swa" (the running mean of the weights from epoch `swa_start` on). "last" and "swa" run every epoch and never
+    look at val to choose, so they can train on train+val (`val_idx` empty: no val scores are kept)."""
+    if keep not in ("best", "last", "swa"):
+        raise ValueError(f"keep={keep!r}: use best, last or swa")
+    if keep == "best" and val_idx.size == 0:
+        raise ValueError("keep='best' selects on val, which is empty here (a refit): use keep='last' or 'swa'")
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     model = build_model(data, p)
@@ -109,6 +116,8 @@ def train(data: Data, p: dict, seed: int, train_idx: np.ndarray, val_idx: np.nda
     tid = data.task[train_idx]
     z_np = task_z(data.log_lat[train_idx], tid).astype(np.float32)
     z = torch.from_numpy(z_np).to(data.dev)
+    averaged = WeightAverage(model) if keep == "swa" or swa_start is not None else None  # or only reported
+    swa_start = max_epochs * 2 // 3 if swa_start is None else swa_start
     best, best_state, bad, hist, stop = -np.inf, None, 0, [], "max_epochs"
     t0 = time.perf_counter()
     for epoch in range(max_epochs):
@@ -125,26 +134,67 @@ def train(data: Data, p: dict, seed: int, train_idx: np.ndarray, val_idx: np.nda
             losses.append(loss.detach())
         if sched is not None:
             sched.step()
-        vm = val_scores(predict(model, data, val_idx), np.exp(data.log_lat[val_idx]), data.task[val_idx])
-        hist.append({"epoch": epoch, "loss": float(torch.stack(losses).mean()),
-                     **{f"val_{k}": v for k, v in vm.items()}, "seconds": time.perf_counter() - t0})
+        if averaged is not None and epoch >= swa_start:
+            averaged.add(model)
+        row = {"epoch": epoch, "loss": float(torch.stack(losses).mean()), "seconds": time.perf_counter() - t0}
+        vm = {p["select"]: 0.0}
+        if val_idx.size:
+            vm = val_scores(predict(model, data, val_idx), np.exp(data.log_lat[val_idx]), data.task[val_idx])
+            row.update({f"val_{k}": v for k, v in vm.items()})
+            if averaged is not None and averaged.n:
+                swa = val_scores(predict(averaged.model, data, val_idx), np.exp(data.log_lat[val_idx]),
+                                 data.task[val_idx])
+                row.update({f"val_swa_{k}": v for k, v in swa.items()})
+        hist.append(row)
         if vm[p["select"]] > best:
             best, bad = vm[p["select"]], 0
-            best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+            if keep == "best":
+                best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
         else:
             bad += 1
         if on_epoch is not None:
             on_epoch(epoch, vm[p["select"]])  # raises optuna.TrialPruned to stop a poor trial
-        if bad >= patience:
+        if keep == "best" and bad >= patience:
             stop = "early_stopping"
             break
         if time.perf_counter() - t0 > max_seconds:
             stop = "time_cap"
             break
-    model.load_state_dict(best_state)
-    best_epoch = int(np.argmax([h[f"val_{p['select']}"] for h in hist]))
-    return {"model": model, "state": best_state, "history": hist, "best_val": float(best), "stop": stop,
-            "best_epoch": best_epoch, "best_metrics": hist[best_epoch], "seconds": time.perf_counter() - t0}
+    if keep == "swa" and not averaged.n:
+        raise RuntimeError(f"keep='swa': stopped at epoch {epoch} before swa_start {swa_start}; nothing averaged")
+    state = {"best": lambda: best_state, "last": lambda: {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
+             "swa": lambda: averaged.state()}[keep]()
+    model.load_state_dict(state)
+    key = f"val_{p['select']}"
+    best_epoch = int(np.argmax([h[key] for h in hist])) if val_idx.size else len(hist) - 1
+    kept = {"best": best_epoch, "last": len(hist) - 1, "swa": len(hist) - 1}[keep]
+    kept_val = hist[kept].get(f"val_swa_{p['select']}" if keep == "swa" else key, float("nan"))
+    return {"model": model, "state": state, "history": hist, "best_val": float(kept_val), "stop": stop,
+            "best_epoch": best_epoch, "best_metrics": hist[best_epoch], "seconds": time.perf_counter() - t0,
+            "keep": keep, "swa_start": swa_start if averaged is not None else None,
+            "swa_epochs": averaged.n if averaged is not None else 0}
+
+
+class WeightAverage:
+    """Running mean of a model's float weights (stochastic weight averaging, without BatchNorm to refresh:
+    the network has none); `model` is a copy holding the mean, for scoring."""
+
+    def __init__(self, model: GCNTopK) -> None:
+        import copy
+
+        self.model, self.n = copy.deepcopy(model), 0
+
+    @torch.no_grad()
+    def add(self, model: GCNTopK) -> None:
+        self.n += 1
+        for mine, theirs in zip(self.model.state_dict().values(), model.state_dict().values()):
+            if mine.is_floating_point():
+                mine.add_((theirs - mine) / self.n) if self.n > 1 else mine.copy_(theirs)
+            else:
+                mine.copy_(theirs)
+
+    def state(self) -> dict:
+        return {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()}
 
 
 def fold_masks(data: Data, fold: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -165,12 +215,16 @@ def cmd_train(a: argparse.Namespace) -> None:
     emb_seed = a.seed if (a.data / f"emb-{p['embedding']}{p['emb_dim']}-s{a.seed}").is_dir() else 0
     data = Data(a.data, a.device, p["embedding"], p["emb_dim"], emb_seed)
     tr, va, held = fold_masks(data, a.fold)
-    r = train(data, p, member_seed(a.seed, a.member), tr, va, a.max_epochs, a.patience, a.max_seconds)
+    fit_tr, fit_va = (np.concatenate([tr, va]), va[:0]) if a.refit else (tr, va)  # refit: val trains too
+    r = train(data, p, member_seed(a.seed, a.member), fit_tr, fit_va, a.max_epochs, a.patience, a.max_seconds,
+              keep=a.keep, swa_start=a.swa_start)
     a.out.mkdir(parents=True, exist_ok=True)
     torch.save(r["state"], a.out / "model.pt")
     check = va[:64]  # CPU/GPU agreement: these programs' predictions travel with the checkpoint
-    info = {k: r[k] for k in ("history", "best_val", "stop", "best_epoch", "best_metrics", "seconds")}
-    info.update(params=p, max_epochs=a.max_epochs, patience=a.patience, max_seconds=a.max_seconds, seed=a.seed, member=a.member, embedding_seed=emb_seed, fold=a.fold, n_train=int(tr.size), n_val=int(va.size),
+    info = {k: r[k] for k in ("history", "best_val", "stop", "best_epoch", "best_metrics", "seconds", "keep",
+                              "swa_start", "swa_epochs")}
+    info.update(params=p, max_epochs=a.max_epochs, patience=a.patience, max_seconds=a.max_seconds, seed=a.seed, member=a.member, embedding_seed=emb_seed, fold=a.fold, n_train=int(fit_tr.size), n_val=int(fit_va.size),
+                refit=a.refit,
                 device=torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu",
                 torch=torch.__version__, check_uids=data.uid[check].tolist(),
                 check_z=predict(r["model"], data, check).tolist())
@@ -179,8 +233,8 @@ def cmd_train(a: argparse.Namespace) -> None:
     if a.fold:
         info.update(held_uids=data.uid[held].tolist(), held_z=predict(r["model"], data, held).tolist())
     (a.out / "result.json").write_text(json.dumps(info))
-    print(f"{a.out.name}: best val {p['select']} {r['best_val']:.4f} at epoch {r['best_epoch']} ({r['stop']}, "
-          f"{r['seconds']:.0f}s)", flush=True)
+    print(f"{a.out.name}: kept the {r['keep']} weights, val {p['select']} {r['best_val']:.4f} (best epoch "
+          f"{r['best_epoch']}; {r['stop']}, {r['seconds']:.0f}s{', refit on train+val' if a.refit else ''})", flush=True)
 
 
 def main() -> None:
@@ -194,6 +248,13 @@ def main() -> None:
     ap.add_argument("--fold", default=None)
     ap.add_argument("--member", type=int, default=0, help="train: ensemble member (its own torch/numpy seed)")
     ap.add_argument("--members", type=int, default=1, help="all: members per seed (GCNEnsemble)")
+    ap.add_argument("--keep", choices=["best", "last", "swa"], default="best",
+                    help="weights kept: best on val (early stopping), the last epoch's, or their running mean")
+    ap.add_argument("--swa-start", type=int, default=None,
+                    help="first epoch averaged (default 2/3 of --max-epochs); given with --keep best, val also "
+                         "scores the average each epoch")
+    ap.add_argument("--refit", action="store_true",
+                    help="train: fit on train+val (no val to select on; needs --keep last or swa)")
     ap.add_argument("--max-epochs", type=int, default=60)
     ap.add_argument("--patience", type=int, default=10)
     ap.add_argument("--max-seconds", type=float, default=240.0)

@@ -1,0 +1,66 @@
+"""Training without val selection (tools/device/gcn_train_gpu.py --keep last|swa, --refit): the weight average
+is the mean of the averaged epochs' weights, a refit trains on train+val and never scores val, and a refit
+that asks for val-selected weights is refused."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import test_ast_graph as shared
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+TOOLS = ROOT / "tools" / "device"
+cache = shared.cache  # shared fixture
+PARAMS = {"conv": "sage", "layers": 2, "hidden": 16, "embedding": "word2vec", "emb_dim": 8, "per_task": 8,
+          "loss": "pair_list", "select": "composite"}
+
+
+def test_weight_average_is_the_mean_of_the_added_weights() -> None:
+    sys.path.insert(0, str(TOOLS))
+    import gcn_train_gpu
+
+    nets = [torch.nn.Linear(3, 2) for _ in range(3)]
+    avg = gcn_train_gpu.WeightAverage(nets[0])
+    for n in nets:
+        avg.add(n)
+    assert avg.n == 3
+    for key, value in avg.state().items():
+        torch.testing.assert_close(value, torch.stack([n.state_dict()[key] for n in nets]).mean(0))
+
+
+def _train(stage: Path, cache: Path, out: Path, *flags: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(TOOLS / "gcn_train_gpu.py"), "train", "--data", str(stage), "--device",
+                           "cpu", "--out", str(out), "--params", json.dumps(PARAMS), "--max-epochs", "3", *flags],
+                          check=False, cwd=ROOT, env={**os.environ, "TIRCOST_CACHE_DIR": str(cache)},
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_refit_trains_on_train_and_val_without_scoring_val(mini_suite, cache: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    sys.path.insert(0, str(TOOLS))
+    import gcn_export
+
+    stage = tmp_path / "stage"
+    stage.mkdir()
+    got = gcn_export.export_graphs(mini_suite, stage, folds=[])
+    gcn_export.export_embedding(got["train"], got["vocab"], stage, "word2vec", 8, 0)
+    n_train, n_val = (len(mini_suite.programs_of(s)) for s in ("train", "val"))
+
+    done = _train(stage, cache, tmp_path / "refit", "--refit", "--keep", "swa", "--swa-start", "1")
+    assert done.returncode == 0, done.stderr
+    r = json.loads((tmp_path / "refit" / "result.json").read_text())
+    assert r["refit"] and r["keep"] == "swa" and (r["n_train"], r["n_val"]) == (n_train + n_val, 0)
+    assert r["swa_epochs"] == 2 and len(r["history"]) == 3  # epochs 1 and 2 averaged; every epoch ran
+    assert not any(k.startswith("val_") for h in r["history"] for k in h)  # val is training data here
+
+    plain = _train(stage, cache, tmp_path / "plain", "--keep", "best", "--swa-start", "1", "--patience", "3")
+    assert plain.returncode == 0, plain.stderr
+    h = json.loads((tmp_path / "plain" / "result.json").read_text())["history"]
+    assert "val_swa_composite" not in h[0] and all("val_swa_composite" in e for e in h[1:])  # reported, not kept
+
+    refused = _train(stage, cache, tmp_path / "bad", "--refit")  # --keep best by default: nothing to select on
+    assert refused.returncode != 0 and "keep='best' selects on val" in refused.stderr
