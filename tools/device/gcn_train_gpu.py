@@ -98,7 +98,7 @@ def predict(model: GCNTopK, data: Data, idx: np.ndarray, bs: int = 2048) -> np.n
 
 
 def train(data: Data, p: dict, seed: int, train_idx: np.ndarray, val_idx: np.ndarray, max_epochs: int,
-          patience: int, max_seconds: float, on_epoch=None, keep: str = "best", swa_start: int | None = None) -> dict:
+          patience: int, max_seconds: float, on_epoch=None, keep: str = "best", swa_start: int | None = None, log_every: int = 0) -> dict:
     """Adam on same-task batches. `keep`: the weights returned - "best" (the epoch best on
     val_scores()[p["select"]], early stopping after `patience` epochs without gain), "last" (the final epoch) or
     "swa" (the running mean of the weights from epoch `swa_start` on). "last" and "swa" run every epoch and never
@@ -146,6 +146,9 @@ def train(data: Data, p: dict, seed: int, train_idx: np.ndarray, val_idx: np.nda
                                  data.task[val_idx])
                 row.update({f"val_swa_{k}": v for k, v in swa.items()})
         hist.append(row)
+        if log_every and (epoch + 1) % log_every == 0:  # progress for the logs a device run is polled by
+            print(" ".join(f"{k} {v:.4g}" for k, v in row.items() if k in ("epoch", "loss", "seconds") or
+                           k.endswith(p["select"])), flush=True)
         if vm[p["select"]] > best:
             best, bad = vm[p["select"]], 0
             if keep == "best":
@@ -217,7 +220,7 @@ def cmd_train(a: argparse.Namespace) -> None:
     tr, va, held = fold_masks(data, a.fold)
     fit_tr, fit_va = (np.concatenate([tr, va]), va[:0]) if a.refit else (tr, va)  # refit: val trains too
     r = train(data, p, member_seed(a.seed, a.member), fit_tr, fit_va, a.max_epochs, a.patience, a.max_seconds,
-              keep=a.keep, swa_start=a.swa_start)
+              keep=a.keep, swa_start=a.swa_start, log_every=1)
     a.out.mkdir(parents=True, exist_ok=True)
     torch.save(r["state"], a.out / "model.pt")
     check = va[:64]  # CPU/GPU agreement: these programs' predictions travel with the checkpoint
