@@ -14,6 +14,7 @@ from tircost_bench.cli import app
 from tircost_bench.evaluation import EvaluationError, evaluate
 from tircost_bench.predictors import lifecycle, provenance
 from tircost_bench.predictors.submission import load_submission
+from tircost_bench.search.run import SearchError, trained_predictor
 
 MODEL = '''
 import json
@@ -74,6 +75,10 @@ def test_train_registers_checkpoints_with_provenance(trainable, small_suite):
     predictor, prepared = lifecycle.in_process_predictor(load_submission(trainable), small_suite, 1)
     assert prepared.checkpoint == result.seeds[1].checkpoint and not prepared.trained  # search's path
     assert predictor.table
+    assert record["submission_version"] == load_submission(trainable).meta.version
+    _, info = trained_predictor(load_submission(trainable), small_suite, 1)  # what a search result records
+    assert info["checkpoint_used"] and info["fit_seconds"] is None
+    assert info["checkpoint"] == {k: v for k, v in record.items() if k != "task_ids"}
 
     retrained = evaluate(trainable, small_suite, seeds=1, progress=False, retrain=True)
     assert retrained.retrain and retrained.seeds[0].trained and retrained.seeds[0].checkpoint == {}
@@ -101,6 +106,9 @@ def test_checkpoint_with_bad_provenance_is_refused(tamper, problem, trainable, s
     with pytest.raises(EvaluationError) as info:
         evaluate(trainable, small_suite, seeds=1, progress=False)
     assert problem in str(info.value) and "tircost-bench train" in str(info.value)
+    with pytest.raises(SearchError) as refused:  # a search loads checkpoints through the same check
+        trained_predictor(load_submission(trainable), small_suite, 0)
+    assert problem in str(refused.value) and "tircost-bench train" in str(refused.value)
 
 
 def test_shipped_checkpoints_have_provenance():

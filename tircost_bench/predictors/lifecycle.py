@@ -81,7 +81,8 @@ def train_and_register(submission: Submission, suite: Any, seeds: list[int], com
             folder = checkpoint_dir(submission, suite, seed)
             host.save(seed, folder)
             record = provenance.build(suite, seed, command, code, {"train": len(train), "val": len(val)},
-                                      round(wall, 1), provenance.hardware())
+                                      round(wall, 1), provenance.hardware(),
+                                      submission_version=submission.meta.version)
             provenance.write(folder, record)
             register(submission, suite.sha256, seed, folder)
             records.append(record)

@@ -51,10 +51,13 @@ def hardware() -> dict[str, Any]:
 
 
 def build(suite: Any, seed: int, training_command: str, code_sha: str, n_programs: dict[str, int],
-          wall_seconds: float | None, hw: dict[str, Any] | None, reconstructed: bool = False) -> dict[str, Any]:
-    """The provenance record of a checkpoint of `suite` (a Suite) fitted on its train and val splits."""
+          wall_seconds: float | None, hw: dict[str, Any] | None, reconstructed: bool = False,
+          submission_version: str | None = None) -> dict[str, Any]:
+    """The provenance record of a checkpoint of `suite` (a Suite) fitted on its train and val splits.
+    `submission_version`: the submission's version when it was trained (a later version may keep the
+    checkpoint when it changes only predict-time rules; results and searches show which one was used)."""
     task_ids = {s: sorted(suite.split_tasks[s]) for s in ("train", "val")}
-    return {"schema": SCHEMA, "seed": seed,
+    return {"schema": SCHEMA, "seed": seed, **({"submission_version": submission_version} if submission_version else {}),
             "suite": {"name": suite.name, "version": suite.manifest.version, "sha256": suite.sha256},
             "splits": ["train", "val"], "task_ids": task_ids, "task_ids_sha256": task_ids_sha256(task_ids),
             "n_programs": n_programs, "training_command": training_command, "code_sha256": code_sha,

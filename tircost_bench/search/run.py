@@ -146,20 +146,20 @@ def check_platform(suite: Suite) -> list[str]:
 
 
 def trained_predictor(submission: Submission, suite: Suite, seed: int, retrain: bool = False) -> tuple[Predictor, dict]:
-    """The submission's predictor for (suite, seed): its shipped checkpoint, else fit on train/val (as evaluate)."""
-    predictor = submission.create(seed)
-    info: dict[str, Any] = {"checkpoint_used": False, "fit_seconds": None}
-    if predictor.trainable:
-        ckpt = submission.checkpoint_for(suite.sha256, seed)
-        if ckpt is not None and not retrain:
-            if not ckpt.is_dir():
-                raise SearchError(f"{submission.name}: checkpoint folder {ckpt} named in submission.json does not exist")
-            predictor.load(ckpt)
-            info["checkpoint_used"] = True
-        else:
-            start = time.perf_counter()
-            predictor.fit(suite.labeled("train"), suite.labeled("val"))
-            info["fit_seconds"] = time.perf_counter() - start
+    """The submission's predictor for (suite, seed) through the lifecycle evaluate uses (predictors.lifecycle:
+    its registered checkpoint with provenance checked, else a fit on train/val), and what the search result
+    records of it: which checkpoint (its provenance, less the task lists), or the fit's seconds."""
+    from tircost_bench.predictors.lifecycle import in_process_predictor
+    from tircost_bench.predictors.provenance import CheckpointError
+
+    try:
+        predictor, prepared = in_process_predictor(submission, suite, seed, retrain)
+    except CheckpointError as err:
+        raise SearchError(str(err)) from None
+    info: dict[str, Any] = {"checkpoint_used": bool(prepared.checkpoint),
+                            "fit_seconds": prepared.fit_seconds if prepared.trained else None}
+    if prepared.checkpoint:
+        info["checkpoint"] = {k: v for k, v in prepared.checkpoint.items() if k != "task_ids"}
     return predictor, info
 
 

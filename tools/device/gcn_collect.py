@@ -100,7 +100,8 @@ def write_checkpoint(dirs: list[Path], stage: Path, meta: dict, suite, by_uid: d
     hardware = {"device": r["device"], "torch": r["torch"], "kind": "lent GPU machine"}
     n_programs = {s: len(suite.labeled(s)) for s in ("train", "val")}
     provenance.write(out, provenance.build(suite, seed, command, provenance.code_sha256(SUBMISSION), n_programs,
-                                           r["seconds"], hardware))
+                                           r["seconds"], hardware,
+                                           submission_version=json.loads((SUBMISSION / "submission.json").read_text())["version"]))
     return r
 
 
