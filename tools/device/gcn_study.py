@@ -3,7 +3,8 @@
 `all`: `--workers` study processes share one Optuna journal (TPE, constant liar, median pruning on the val
 score per epoch; `--space wide` is the first study's space, `focused` the second's, `top` the third's, `program` the fourth's) for `--study-seconds`;
 then the best trial's parameters (or `--params JSON`: no study) train every seed, `--members` networks a
-seed, and every leave-one-family-out fold to convergence, in parallel processes. Everything lands under
+seed, and every leave-one-family-out fold to convergence, in parallel processes (`--keep`, `--swa-start`
+and `--refit` reach each of them: `--refit --keep swa` fits train+val with no val selection). Everything lands under
 --out as it goes: trials-w<k>.jsonl (one JSON per finished or pruned trial), study.json (best), seed<k>/
 (seed<k>-m<j>/ for members) and lofo-<i>/ (model.pt + result.json), summary.json, and log files.
 """
@@ -190,7 +191,8 @@ def cmd_all(a) -> None:
     given = json.loads(a.params)
     params = {**g.DEFAULTS, **given} if given else _run_study(a, t0)  # --params: no study, train these
     final = ["--params", json.dumps({**params, "members": a.members}), "--max-epochs", str(a.max_epochs),
-             "--patience", str(a.patience), "--max-seconds", str(a.max_seconds)]
+             "--patience", str(a.patience), "--max-seconds", str(a.max_seconds), "--keep", a.keep,
+             *(["--swa-start", str(a.swa_start)] if a.swa_start is not None else []), *(["--refit"] if a.refit else [])]
     runs = [_spawn(a, ["train", *final, "--seed", str(s), "--member", str(m), "--out", str(a.out / name)],
                    a.out / f"{name}.log")
             for s in a.seeds for m in range(a.members) for name in [member_dir(s, m, a.members)]]
