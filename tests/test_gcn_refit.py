@@ -1,6 +1,7 @@
 """Training without val selection (tools/device/gcn_train_gpu.py --keep last|swa, --refit): the weight average
 is the mean of the averaged epochs' weights, a refit trains on train+val and never scores val, and a refit
-that asks for val-selected weights is refused."""
+that asks for val-selected weights is refused; split-half runs (--fit-val-tasks, --report-tasks) move val
+tasks into training or into a report-only set."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
+import numpy as np
+import pytest
 import test_ast_graph as shared
 import torch
 
@@ -64,3 +68,29 @@ def test_refit_trains_on_train_and_val_without_scoring_val(mini_suite, cache: Pa
 
     refused = _train(stage, cache, tmp_path / "bad", "--refit")  # --keep best by default: nothing to select on
     assert refused.returncode != 0 and "keep='best' selects on val" in refused.stderr
+
+    # the one val task of the mini suite only reported: trained on train, scored every epoch, never selected on
+    (tmp_path / "report.json").write_text(json.dumps(sorted(mini_suite.split_tasks["val"])))
+    half = _train(stage, cache, tmp_path / "half", "--keep", "last", "--report-tasks", str(tmp_path / "report.json"))
+    assert half.returncode == 0, half.stderr
+    r = json.loads((tmp_path / "half" / "result.json").read_text())
+    assert (r["n_train"], r["n_val"]) == (n_train, 0)
+    assert all("report_composite" in e and "val_composite" not in e for e in r["history"])
+
+
+def test_val_roles_move_named_val_tasks_into_training_or_the_report(tmp_path: Path) -> None:
+    sys.path.insert(0, str(TOOLS))
+    import gcn_train_gpu
+
+    data = SimpleNamespace(meta={"tasks": ["t0", "t1", "t2", "t3"]}, task=np.array([0, 0, 1, 2, 2, 3]))
+    tr, va = np.array([0, 1]), np.array([2, 3, 4, 5])  # programs 2-5: val tasks t1, t2, t2, t3
+    files = {}
+    for name, tasks in (("fit", ["t2"]), ("report", ["t3"]), ("clash", ["t2", "t3"]), ("train", ["t0"])):
+        files[name] = tmp_path / f"{name}.json"
+        files[name].write_text(json.dumps(tasks))
+    fit, select, report = gcn_train_gpu.val_roles(data, tr, va, files["fit"], files["report"])
+    assert (fit.tolist(), select.tolist(), report.tolist()) == ([0, 1, 3, 4], [2], [5])
+    with pytest.raises(SystemExit, match="share 1 task"):
+        gcn_train_gpu.val_roles(data, tr, va, files["clash"], files["report"])
+    with pytest.raises(SystemExit, match="not val tasks here, e.g. t0"):
+        gcn_train_gpu.val_roles(data, tr, va, files["train"], None)

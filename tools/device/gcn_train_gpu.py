@@ -98,11 +98,13 @@ def predict(model: GCNTopK, data: Data, idx: np.ndarray, bs: int = 2048) -> np.n
 
 
 def train(data: Data, p: dict, seed: int, train_idx: np.ndarray, val_idx: np.ndarray, max_epochs: int,
-          patience: int, max_seconds: float, on_epoch=None, keep: str = "best", swa_start: int | None = None, log_every: int = 0) -> dict:
+          patience: int, max_seconds: float, on_epoch=None, keep: str = "best", swa_start: int | None = None, log_every: int = 0,
+          report_idx: np.ndarray | None = None) -> dict:
     """Adam on same-task batches. `keep`: the weights returned - "best" (the epoch best on
     val_scores()[p["select"]], early stopping after `patience` epochs without gain), "last" (the final epoch) or
     "swa" (the running mean of the weights from epoch `swa_start` on). "last" and "swa" run every epoch and never
-    look at val to choose, so they can train on train+val (`val_idx` empty: no val scores are kept)."""
+    look at val to choose, so they can train on train+val (`val_idx` empty: no val scores are kept).
+    `report_idx`: programs scored every epoch as report_* and never used to choose (a held-back half of val)."""
     if keep not in ("best", "last", "swa"):
         raise ValueError(f"keep={keep!r}: use best, last or swa")
     if keep == "best" and val_idx.size == 0:
@@ -145,6 +147,9 @@ def train(data: Data, p: dict, seed: int, train_idx: np.ndarray, val_idx: np.nda
                 swa = val_scores(predict(averaged.model, data, val_idx), np.exp(data.log_lat[val_idx]),
                                  data.task[val_idx])
                 row.update({f"val_swa_{k}": v for k, v in swa.items()})
+        if report_idx is not None and report_idx.size:
+            rep = val_scores(predict(model, data, report_idx), np.exp(data.log_lat[report_idx]), data.task[report_idx])
+            row.update({f"report_{k}": v for k, v in rep.items()})
         hist.append(row)
         if log_every and (epoch + 1) % log_every == 0:  # progress for the logs a device run is polled by
             print(" ".join(f"{k} {v:.4g}" for k, v in row.items() if k in ("epoch", "loss", "seconds") or
@@ -211,6 +216,22 @@ def fold_masks(data: Data, fold: str | None) -> tuple[np.ndarray, np.ndarray, np
     return tr, va, np.flatnonzero(held)
 
 
+def val_roles(data: Data, tr: np.ndarray, va: np.ndarray, fit_file: Path | None,
+              report_file: Path | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Val tasks named in `fit_file` (a JSON list of task ids) join training; those in `report_file` are only
+    reported (scored each epoch, never chosen on); the rest of val stays what early stopping selects on."""
+    names = np.array(data.meta["tasks"])[data.task[va]] if va.size else np.array([], str)
+    fit, report = (set(json.loads(f.read_text())) if f else set() for f in (fit_file, report_file))
+    if fit & report:
+        raise SystemExit(f"--fit-val-tasks and --report-tasks share {len(fit & report)} task(s)")
+    unknown = (fit | report) - set(names.tolist())
+    if unknown:
+        raise SystemExit(f"{len(unknown)} task(s) of --fit-val-tasks/--report-tasks are not val tasks here, "
+                         f"e.g. {min(unknown)}")
+    in_fit, in_report = np.isin(names, list(fit)), np.isin(names, list(report))
+    return np.concatenate([tr, va[in_fit]]), va[~in_fit & ~in_report], va[in_report]
+
+
 def cmd_train(a: argparse.Namespace) -> None:
     """One final model (a seed, or a LOFO fold): to convergence, saved with its val predictions."""
     p = {**DEFAULTS, **json.loads(a.params)}
@@ -219,8 +240,9 @@ def cmd_train(a: argparse.Namespace) -> None:
     data = Data(a.data, a.device, p["embedding"], p["emb_dim"], emb_seed)
     tr, va, held = fold_masks(data, a.fold)
     fit_tr, fit_va = (np.concatenate([tr, va]), va[:0]) if a.refit else (tr, va)  # refit: val trains too
+    fit_tr, fit_va, report = val_roles(data, fit_tr, fit_va, a.fit_val_tasks, a.report_tasks)
     r = train(data, p, member_seed(a.seed, a.member), fit_tr, fit_va, a.max_epochs, a.patience, a.max_seconds,
-              keep=a.keep, swa_start=a.swa_start, log_every=1)
+              keep=a.keep, swa_start=a.swa_start, log_every=1, report_idx=report)
     a.out.mkdir(parents=True, exist_ok=True)
     torch.save(r["state"], a.out / "model.pt")
     check = va[:64]  # CPU/GPU agreement: these programs' predictions travel with the checkpoint
@@ -258,6 +280,10 @@ def main() -> None:
                          "scores the average each epoch")
     ap.add_argument("--refit", action="store_true",
                     help="train: fit on train+val (no val to select on; needs --keep last or swa)")
+    ap.add_argument("--fit-val-tasks", type=Path, default=None,
+                    help="train: JSON list of val task ids that join training (split-half refit experiments)")
+    ap.add_argument("--report-tasks", type=Path, default=None,
+                    help="train: JSON list of val task ids scored each epoch as report_*, never selected on")
     ap.add_argument("--max-epochs", type=int, default=60)
     ap.add_argument("--patience", type=int, default=10)
     ap.add_argument("--max-seconds", type=float, default=240.0)
