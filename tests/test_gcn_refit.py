@@ -94,3 +94,27 @@ def test_val_roles_move_named_val_tasks_into_training_or_the_report(tmp_path: Pa
         gcn_train_gpu.val_roles(data, tr, va, files["clash"], files["report"])
     with pytest.raises(SystemExit, match="not val tasks here, e.g. t0"):
         gcn_train_gpu.val_roles(data, tr, va, files["train"], None)
+
+
+def test_split_half_scores_each_arm_on_the_half_it_never_saw(tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "tools"))
+    import gcn_split_half
+
+    def run(name: str, keep: str, best_epoch: int, history: list[dict]) -> None:
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "result.json").write_text(json.dumps({"keep": keep, "best_epoch": best_epoch,
+                                                                 "history": history}))
+
+    def scores(prefix: str, v: float) -> dict:
+        return {f"{prefix}_{m}": v for m in gcn_split_half.METRICS}
+
+    # early stopping kept epoch 1 (best on its selection half); its score is that epoch's report, not the best one
+    run("es-s0-selA", "best", 1, [scores("val", 0.1) | scores("report", 0.9), scores("val", 0.8) | scores("report", 0.5),
+                                  scores("val", 0.2) | scores("report", 0.7)])
+    run("rf-s0-fitA", "last", 1, [scores("val", 0.3), scores("val", 0.6)])  # refit: the last epoch's val
+    run("es-s1-selB", "best", 0, [scores("val", 0.5) | scores("report", 0.4)])  # no refit partner: skipped
+    (row,) = gcn_split_half.main([str(tmp_path), "--json-out", str(tmp_path / "out.json")])
+    assert (row["early_stopping"]["composite"], row["early_stopping"]["epoch"]) == (0.5, 1)
+    assert (row["refit"]["composite"], row["refit"]["epoch"]) == (0.6, 1)
+    assert row["refit_minus_early_stopping"]["pairwise"] == pytest.approx(0.1)
+    assert json.loads((tmp_path / "out.json").read_text())["mean_difference"]["top5"] == pytest.approx(0.1)

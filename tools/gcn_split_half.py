@@ -1,0 +1,69 @@
+"""Split-half test of refitting gcn_topk on val: is half of val worth more as training data or as the early-stopping set?
+
+    python tools/gcn_split_half.py RESULTS [--json-out FILE]
+
+RESULTS holds gcn_train_gpu.py `train` runs named es-s<seed>-sel<H> (train only, early stopping on val half H,
+the other half reported: `--report-tasks`) and rf-s<seed>-fit<H> (train + val half H, a fixed number of epochs,
+the last epoch's weights: `--fit-val-tasks --keep last`). Both arms are scored on the half that neither saw
+(for es: its report_* at the epoch it kept; for rf: its val_* at its last epoch), so the comparison is free of
+the selection bias a val-selected epoch carries on its own val set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+
+METRICS = ("pairwise", "peak1", "top5", "composite")
+
+
+def arm_scores(run: Path) -> dict[str, float]:
+    """The run's scores on the val half it neither trained nor selected on."""
+    r = json.loads((run / "result.json").read_text())
+    if r["keep"] == "best":  # early stopping: the kept epoch's report_* (the half it never saw)
+        kept = r["history"][r["best_epoch"]]
+        return {m: kept[f"report_{m}"] for m in METRICS} | {"epoch": r["best_epoch"]}
+    last = r["history"][-1]  # refit: val_* is the half that stayed out of training
+    return {m: last[f"val_{m}"] for m in METRICS} | {"epoch": len(r["history"]) - 1}
+
+
+def compare(results: Path) -> list[dict]:
+    rows = []
+    for es in sorted(results.glob("es-s*-sel*/result.json")):
+        seed, selected = re.fullmatch(r"es-s(\d+)-sel(\w)", es.parent.name).groups()
+        rf = results / f"rf-s{seed}-fit{selected}"
+        if not (rf / "result.json").exists():
+            continue
+        e, f = arm_scores(es.parent), arm_scores(rf)
+        rows.append({"seed": int(seed), "half_used": selected, "early_stopping": e, "refit": f,
+                     "refit_minus_early_stopping": {m: f[m] - e[m] for m in METRICS}})
+    return rows
+
+
+def main(argv: list[str] | None = None) -> list[dict]:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("results", type=Path)
+    ap.add_argument("--json-out", type=Path, default=None)
+    a = ap.parse_args(argv)
+    rows = compare(a.results)
+    if not rows:
+        raise SystemExit(f"{a.results}: no es-s<seed>-sel<H> run with its rf-s<seed>-fit<H> partner")
+    print("| seed | val half used | scored on | early stopping (epoch) | refit (epochs) | difference |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        e, f, d = r["early_stopping"], r["refit"], r["refit_minus_early_stopping"]
+        print(f"| {r['seed']} | {r['half_used']} | the other | {e['composite']:.4f} ({e['epoch']}) | "
+              f"{f['composite']:.4f} ({f['epoch'] + 1}) | {d['composite']:+.4f} |")
+    mean = {m: float(np.mean([r["refit_minus_early_stopping"][m] for r in rows])) for m in METRICS}
+    print("mean refit - early stopping: " + ", ".join(f"{m} {v:+.4f}" for m, v in mean.items()))
+    if a.json_out:
+        a.json_out.write_text(json.dumps({"pairs": rows, "mean_difference": mean}, indent=1) + "\n")
+    return rows
+
+
+if __name__ == "__main__":
+    main()
