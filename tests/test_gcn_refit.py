@@ -71,10 +71,12 @@ def test_refit_trains_on_train_and_val_without_scoring_val(mini_suite, cache: Pa
 
     # the one val task of the mini suite only reported: trained on train, scored every epoch, never selected on
     (tmp_path / "report.json").write_text(json.dumps(sorted(mini_suite.split_tasks["val"])))
-    half = _train(stage, cache, tmp_path / "half", "--keep", "last", "--report-tasks", str(tmp_path / "report.json"))
+    half = _train(stage, cache, tmp_path / "half", "--keep", "last", "--report-tasks", str(tmp_path / "report.json"),
+                  "--stop-epoch", "1")
     assert half.returncode == 0, half.stderr
     r = json.loads((tmp_path / "half" / "result.json").read_text())
     assert (r["n_train"], r["n_val"]) == (n_train, 0)
+    assert r["stop"] == "stop_epoch" and len(r["history"]) == 2  # epochs 0 and 1 of a 3-epoch schedule
     assert all("report_composite" in e and "val_composite" not in e for e in r["history"])
 
 

@@ -31,11 +31,11 @@ def arm_scores(run: Path) -> dict[str, float]:
     return {m: last[f"val_{m}"] for m in METRICS} | {"epoch": len(r["history"]) - 1}
 
 
-def compare(results: Path) -> list[dict]:
+def compare(results: Path, refit: str = "rf") -> list[dict]:
     rows = []
     for es in sorted(results.glob("es-s*-sel*/result.json")):
         seed, selected = re.fullmatch(r"es-s(\d+)-sel(\w)", es.parent.name).groups()
-        rf = results / f"rf-s{seed}-fit{selected}"
+        rf = results / f"{refit}-s{seed}-fit{selected}"
         if not (rf / "result.json").exists():
             continue
         e, f = arm_scores(es.parent), arm_scores(rf)
@@ -48,10 +48,11 @@ def main(argv: list[str] | None = None) -> list[dict]:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("results", type=Path)
     ap.add_argument("--json-out", type=Path, default=None)
+    ap.add_argument("--refit", default="rf", help="name prefix of the refit runs (rf-s<seed>-fit<H>)")
     a = ap.parse_args(argv)
-    rows = compare(a.results)
+    rows = compare(a.results, a.refit)
     if not rows:
-        raise SystemExit(f"{a.results}: no es-s<seed>-sel<H> run with its rf-s<seed>-fit<H> partner")
+        raise SystemExit(f"{a.results}: no es-s<seed>-sel<H> run with its {a.refit}-s<seed>-fit<H> partner")
     print("| seed | val half used | scored on | early stopping (epoch) | refit (epochs) | difference |")
     print("|---|---|---|---|---|---|")
     for r in rows:

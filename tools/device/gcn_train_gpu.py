@@ -99,12 +99,14 @@ def predict(model: GCNTopK, data: Data, idx: np.ndarray, bs: int = 2048) -> np.n
 
 def train(data: Data, p: dict, seed: int, train_idx: np.ndarray, val_idx: np.ndarray, max_epochs: int,
           patience: int, max_seconds: float, on_epoch=None, keep: str = "best", swa_start: int | None = None, log_every: int = 0,
-          report_idx: np.ndarray | None = None) -> dict:
+          report_idx: np.ndarray | None = None, stop_epoch: int | None = None) -> dict:
     """Adam on same-task batches. `keep`: the weights returned - "best" (the epoch best on
     val_scores()[p["select"]], early stopping after `patience` epochs without gain), "last" (the final epoch) or
     "swa" (the running mean of the weights from epoch `swa_start` on). "last" and "swa" run every epoch and never
     look at val to choose, so they can train on train+val (`val_idx` empty: no val scores are kept).
-    `report_idx`: programs scored every epoch as report_* and never used to choose (a held-back half of val)."""
+    `report_idx`: programs scored every epoch as report_* and never used to choose (a held-back half of val).
+    `stop_epoch`: end after that epoch (the lr schedule still spans `max_epochs`): a refit for as many epochs as
+    early stopping chose elsewhere."""
     if keep not in ("best", "last", "swa"):
         raise ValueError(f"keep={keep!r}: use best, last or swa")
     if keep == "best" and val_idx.size == 0:
@@ -162,6 +164,9 @@ def train(data: Data, p: dict, seed: int, train_idx: np.ndarray, val_idx: np.nda
             bad += 1
         if on_epoch is not None:
             on_epoch(epoch, vm[p["select"]])  # raises optuna.TrialPruned to stop a poor trial
+        if epoch == stop_epoch:
+            stop = "stop_epoch"
+            break
         if keep == "best" and bad >= patience:
             stop = "early_stopping"
             break
@@ -242,7 +247,7 @@ def cmd_train(a: argparse.Namespace) -> None:
     fit_tr, fit_va = (np.concatenate([tr, va]), va[:0]) if a.refit else (tr, va)  # refit: val trains too
     fit_tr, fit_va, report = val_roles(data, fit_tr, fit_va, a.fit_val_tasks, a.report_tasks)
     r = train(data, p, member_seed(a.seed, a.member), fit_tr, fit_va, a.max_epochs, a.patience, a.max_seconds,
-              keep=a.keep, swa_start=a.swa_start, log_every=1, report_idx=report)
+              keep=a.keep, swa_start=a.swa_start, log_every=1, report_idx=report, stop_epoch=a.stop_epoch)
     a.out.mkdir(parents=True, exist_ok=True)
     torch.save(r["state"], a.out / "model.pt")
     check = va[:64]  # CPU/GPU agreement: these programs' predictions travel with the checkpoint
@@ -284,6 +289,8 @@ def main() -> None:
                     help="train: JSON list of val task ids that join training (split-half refit experiments)")
     ap.add_argument("--report-tasks", type=Path, default=None,
                     help="train: JSON list of val task ids scored each epoch as report_*, never selected on")
+    ap.add_argument("--stop-epoch", type=int, default=None,
+                    help="train: end after this epoch; the lr schedule still spans --max-epochs")
     ap.add_argument("--max-epochs", type=int, default=60)
     ap.add_argument("--patience", type=int, default=10)
     ap.add_argument("--max-seconds", type=float, default=240.0)
