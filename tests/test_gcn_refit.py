@@ -120,3 +120,30 @@ def test_split_half_scores_each_arm_on_the_half_it_never_saw(tmp_path: Path) -> 
     assert (row["refit"]["composite"], row["refit"]["epoch"]) == (0.6, 1)
     assert row["refit_minus_early_stopping"]["pairwise"] == pytest.approx(0.1)
     assert json.loads((tmp_path / "out.json").read_text())["mean_difference"]["top5"] == pytest.approx(0.1)
+
+
+def test_epoch_rules_choose_on_one_half_and_score_the_other(tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "tools"))
+    sys.path.insert(0, str(ROOT / "submissions" / "gcn_topk"))
+    import gcn_split_half
+    from gcn_topk_model import val_scores
+
+    tasks = ["a"] * 4 + ["b"] * 4
+    log_lat = [0.0, 1.0, 2.0, 3.0] * 2
+    good, bad = [0.0, 1.0, 2.0, 3.0], [3.0, 2.0, 1.0, 0.0]
+    z = [good + bad, bad + good, good + [1.0, 0.0, 3.0, 2.0]]  # epoch 0: a ranked right, 1: b right, 2: a right
+    (tmp_path / "s0").mkdir()
+    (tmp_path / "s0" / "result.json").write_text(json.dumps({"val_tasks": tasks, "val_log_lat": log_lat,
+                                                             "val_z_by_epoch": z}))
+    rows = {(r["chosen_on"], r["rule"]): r for r in gcn_split_half.epoch_rules(tmp_path / "s0", {"a"}, ks=(2,))}
+    lat, m = np.exp(np.array(log_lat)), np.array(tasks) == "b"
+    # chosen on A (task a): epoch 0 is its first best; scored on B (task b) with epoch 0's predictions
+    want = val_scores(np.array(z[0])[m], lat[m], np.array(tasks)[m])
+    assert rows["A", "early stopping (patience 10)"]["composite"] == pytest.approx(want["composite"])
+    # the best two epochs on A are 0 and 2: their mean prediction, scored on B
+    mean = (np.array(z[0]) + np.array(z[2])) / 2
+    assert rows["A", "mean of the best 2 epochs"]["pairwise"] == pytest.approx(
+        val_scores(mean[m], lat[m], np.array(tasks)[m])["pairwise"])
+    # chosen on B: epoch 1 ranks b right and a backwards; the last epoch ranks a right
+    assert rows["B", "early stopping (patience 10)"]["pairwise"] == pytest.approx(0.0)
+    assert rows["B", "last epoch"]["pairwise"] == pytest.approx(1.0)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -44,12 +45,44 @@ def compare(results: Path, refit: str = "rf") -> list[dict]:
     return rows
 
 
+def epoch_rules(run: Path, half_a: set[str], ks: tuple[int, ...] = (1, 3, 5)) -> list[dict]:
+    """Rules for choosing a run's weights from its epochs, each chosen on one val half and scored on the other,
+    from a `--save-val-z` run (every epoch's val predictions): the best epoch (also as early stopping with
+    patience 10 sees it), the mean prediction of the best k epochs (a snapshot ensemble), and the last epoch."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "submissions" / "gcn_topk"))
+    from gcn_topk_model import val_scores
+
+    r = json.loads((run / "result.json").read_text())
+    tasks, lat = np.array(r["val_tasks"]), np.exp(np.array(r["val_log_lat"]))
+    z = np.array(r["val_z_by_epoch"], dtype=np.float64)  # epochs x programs
+    in_a = np.isin(tasks, list(half_a))
+    rows = []
+    for name, sel in (("A", in_a), ("B", ~in_a)):
+        other = ~sel
+        chosen = np.array([val_scores(e[sel], lat[sel], tasks[sel])["composite"] for e in z])
+        stopped = next((i + 10 for i in range(len(chosen)) if i + 10 < len(chosen)
+                        and chosen[i + 1:i + 11].max() <= chosen[: i + 1].max()), len(chosen) - 1)
+        order = np.argsort(-chosen, kind="stable")
+        rules = {"early stopping (patience 10)": z[int(np.argmax(chosen[: stopped + 1]))],
+                 **{f"mean of the best {k} epochs": z[order[:k]].mean(0) for k in ks},
+                 "last epoch": z[-1]}
+        for rule, pred in rules.items():
+            scores = val_scores(pred[other], lat[other], tasks[other])
+            rows.append({"run": run.name, "chosen_on": name, "rule": rule, **scores})
+    return rows
+
+
 def main(argv: list[str] | None = None) -> list[dict]:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("results", type=Path)
     ap.add_argument("--json-out", type=Path, default=None)
     ap.add_argument("--refit", default="rf", help="name prefix of the refit runs (rf-s<seed>-fit<H>)")
+    ap.add_argument("--epoch-rules", type=Path, default=None, metavar="HALF_A_JSON",
+                    help="instead: compare ways of choosing epochs in RESULTS/*/ runs made with --save-val-z, "
+                         "val half A = the task ids in this file, B = the rest")
     a = ap.parse_args(argv)
+    if a.epoch_rules:
+        return print_epoch_rules(a.results, set(json.loads(a.epoch_rules.read_text())), a.json_out)
     rows = compare(a.results, a.refit)
     if not rows:
         raise SystemExit(f"{a.results}: no es-s<seed>-sel<H> run with its {a.refit}-s<seed>-fit<H> partner")
@@ -63,6 +96,23 @@ def main(argv: list[str] | None = None) -> list[dict]:
     print("mean refit - early stopping: " + ", ".join(f"{m} {v:+.4f}" for m, v in mean.items()))
     if a.json_out:
         a.json_out.write_text(json.dumps({"pairs": rows, "mean_difference": mean}, indent=1) + "\n")
+    return rows
+
+
+def print_epoch_rules(results: Path, half_a: set[str], json_out: Path | None) -> list[dict]:
+    rows = [row for run in sorted(p.parent for p in results.glob("*/result.json")) for row in epoch_rules(run, half_a)]
+    if not rows:
+        raise SystemExit(f"{results}: no run made with --save-val-z")
+    rules = list(dict.fromkeys(r["rule"] for r in rows))
+    print("| rule (chosen on one val half, scored on the other; mean of runs x halves) | pairwise | peak@1 | top-5 | composite |")
+    print("|---|---|---|---|---|")
+    summary = {}
+    for rule in rules:
+        mine = [r for r in rows if r["rule"] == rule]
+        summary[rule] = {m: float(np.mean([r[m] for r in mine])) for m in METRICS}
+        print(f"| {rule} ({len(mine)}) | " + " | ".join(f"{summary[rule][m]:.4f}" for m in METRICS) + " |")
+    if json_out:
+        json_out.write_text(json.dumps({"rows": rows, "mean": summary}, indent=1) + "\n")
     return rows
 
 

@@ -99,7 +99,8 @@ def predict(model: GCNTopK, data: Data, idx: np.ndarray, bs: int = 2048) -> np.n
 
 def train(data: Data, p: dict, seed: int, train_idx: np.ndarray, val_idx: np.ndarray, max_epochs: int,
           patience: int, max_seconds: float, on_epoch=None, keep: str = "best", swa_start: int | None = None, log_every: int = 0,
-          report_idx: np.ndarray | None = None, stop_epoch: int | None = None) -> dict:
+          report_idx: np.ndarray | None = None, stop_epoch: int | None = None,
+          val_z_by_epoch: list | None = None) -> dict:
     """Adam on same-task batches. `keep`: the weights returned - "best" (the epoch best on
     val_scores()[p["select"]], early stopping after `patience` epochs without gain), "last" (the final epoch) or
     "swa" (the running mean of the weights from epoch `swa_start` on). "last" and "swa" run every epoch and never
@@ -143,7 +144,10 @@ def train(data: Data, p: dict, seed: int, train_idx: np.ndarray, val_idx: np.nda
         row = {"epoch": epoch, "loss": float(torch.stack(losses).mean()), "seconds": time.perf_counter() - t0}
         vm = {p["select"]: 0.0}
         if val_idx.size:
-            vm = val_scores(predict(model, data, val_idx), np.exp(data.log_lat[val_idx]), data.task[val_idx])
+            z_val = predict(model, data, val_idx)
+            if val_z_by_epoch is not None:  # for post-hoc studies of epoch choice (snapshot ensembles)
+                val_z_by_epoch.append(z_val.astype(np.float32).tolist())
+            vm = val_scores(z_val, np.exp(data.log_lat[val_idx]), data.task[val_idx])
             row.update({f"val_{k}": v for k, v in vm.items()})
             if averaged is not None and averaged.n:
                 swa = val_scores(predict(averaged.model, data, val_idx), np.exp(data.log_lat[val_idx]),
@@ -246,8 +250,10 @@ def cmd_train(a: argparse.Namespace) -> None:
     tr, va, held = fold_masks(data, a.fold)
     fit_tr, fit_va = (np.concatenate([tr, va]), va[:0]) if a.refit else (tr, va)  # refit: val trains too
     fit_tr, fit_va, report = val_roles(data, fit_tr, fit_va, a.fit_val_tasks, a.report_tasks)
+    val_z: list | None = [] if a.save_val_z else None
     r = train(data, p, member_seed(a.seed, a.member), fit_tr, fit_va, a.max_epochs, a.patience, a.max_seconds,
-              keep=a.keep, swa_start=a.swa_start, log_every=1, report_idx=report, stop_epoch=a.stop_epoch)
+              keep=a.keep, swa_start=a.swa_start, log_every=1, report_idx=report, stop_epoch=a.stop_epoch,
+              val_z_by_epoch=val_z)
     a.out.mkdir(parents=True, exist_ok=True)
     torch.save(r["state"], a.out / "model.pt")
     check = va[:64]  # CPU/GPU agreement: these programs' predictions travel with the checkpoint
@@ -258,6 +264,9 @@ def cmd_train(a: argparse.Namespace) -> None:
                 device=torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu",
                 torch=torch.__version__, check_uids=data.uid[check].tolist(),
                 check_z=predict(r["model"], data, check).tolist())
+    if val_z is not None:
+        info.update(val_tasks=np.array(data.meta["tasks"])[data.task[fit_va]].tolist(),
+                    val_log_lat=data.log_lat[fit_va].tolist(), val_z_by_epoch=val_z)
     if p["program_features"]:  # the standardization the checkpoint must apply on CPU
         info.update(program_mean=data.prog_mean.tolist(), program_std=data.prog_std.tolist())
     if a.fold:
@@ -289,6 +298,8 @@ def main() -> None:
                     help="train: JSON list of val task ids that join training (split-half refit experiments)")
     ap.add_argument("--report-tasks", type=Path, default=None,
                     help="train: JSON list of val task ids scored each epoch as report_*, never selected on")
+    ap.add_argument("--save-val-z", action="store_true",
+                    help="train: keep every epoch's val predictions in result.json (val_z_by_epoch)")
     ap.add_argument("--stop-epoch", type=int, default=None,
                     help="train: end after this epoch; the lr schedule still spans --max-epochs")
     ap.add_argument("--max-epochs", type=int, default=60)
