@@ -33,7 +33,7 @@ def test_weight_average_is_the_mean_of_the_added_weights() -> None:
     for n in nets:
         avg.add(n)
     assert avg.n == 3
-    for key, value in avg.state().items():
+    for key, value in gcn_train_gpu.cpu_state(avg.model).items():
         torch.testing.assert_close(value, torch.stack([n.state_dict()[key] for n in nets]).mean(0))
 
 

@@ -60,16 +60,28 @@ def epoch_rules(run: Path, half_a: set[str], ks: tuple[int, ...] = (1, 3, 5)) ->
     for name, sel in (("A", in_a), ("B", ~in_a)):
         other = ~sel
         chosen = np.array([val_scores(e[sel], lat[sel], tasks[sel])["composite"] for e in z])
-        stopped = next((i + 10 for i in range(len(chosen)) if i + 10 < len(chosen)
-                        and chosen[i + 1:i + 11].max() <= chosen[: i + 1].max()), len(chosen) - 1)
         order = np.argsort(-chosen, kind="stable")
-        rules = {"early stopping (patience 10)": z[int(np.argmax(chosen[: stopped + 1]))],
+        rules = {"early stopping (patience 10)": z[early_stopping_epoch(chosen, 10)],
                  **{f"mean of the best {k} epochs": z[order[:k]].mean(0) for k in ks},
                  "last epoch": z[-1]}
         for rule, pred in rules.items():
             scores = val_scores(pred[other], lat[other], tasks[other])
             rows.append({"run": run.name, "chosen_on": name, "rule": rule, **scores})
     return rows
+
+
+def early_stopping_epoch(scores: np.ndarray, patience: int) -> int:
+    """The epoch gcn_train_gpu.train keeps with --keep best: the best so far when `patience` epochs in a row
+    brought no gain (or at the end)."""
+    best, kept, bad = -np.inf, 0, 0
+    for epoch, score in enumerate(scores):
+        if score > best:
+            best, kept, bad = score, epoch, 0
+        else:
+            bad += 1
+            if bad >= patience:
+                break
+    return kept
 
 
 def main(argv: list[str] | None = None) -> list[dict]:

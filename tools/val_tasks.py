@@ -24,9 +24,9 @@ import numpy as np
 
 from tircost_bench.evaluation.evaluate import task_predictions
 from tircost_bench.metrics.aggregate import compute_metrics
+from tircost_bench.predictors.lifecycle import in_process_predictor
 from tircost_bench.predictors.submission import load_submission
 from tircost_bench.progress import stage
-from tircost_bench.search.run import trained_predictor
 from tircost_bench.suite.loader import load_suite
 
 METRICS = ("pairwise_accuracy", "peak_score@1", "top_k_recall@5")  # the board's, from the metrics registry
@@ -43,7 +43,7 @@ def score_submission(folder: Path, suite: Any, val: Any, seeds: Sequence[int]) -
     sub = load_submission(folder)
     runs = []
     for seed in seeds:
-        predictor, _ = trained_predictor(sub, suite, seed)
+        predictor, _ = in_process_predictor(sub, suite, seed)
         runs.append(task_scores(suite, np.asarray(predictor.predict(val.programs), dtype=np.float64), val.latencies,
                                 val.task_ids))
     return {t: {k: float(np.nanmean([r[t][k] for r in runs])) for k in METRICS} for t in runs[0]}

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from tircost_bench.predictors import provenance
+from tircost_bench.predictors.submission import SubmissionMeta
 
 ROOT = Path(__file__).resolve().parents[2]
 SUBMISSION = ROOT / "submissions" / "gcn_topk"
@@ -101,7 +102,7 @@ def write_checkpoint(dirs: list[Path], stage: Path, meta: dict, suite, by_uid: d
     n_programs = {s: len(suite.labeled(s)) for s in ("train", "val")}
     provenance.write(out, provenance.build(suite, seed, command, provenance.code_sha256(SUBMISSION), n_programs,
                                            r["seconds"], hardware,
-                                           submission_version=json.loads((SUBMISSION / "submission.json").read_text())["version"]))
+                                           submission_version=SubmissionMeta.read(SUBMISSION).version))
     return r
 
 

@@ -147,14 +147,13 @@ def train(data: Data, p: dict, seed: int, train_idx: np.ndarray, val_idx: np.nda
             z_val = predict(model, data, val_idx)
             if val_z_by_epoch is not None:  # for post-hoc studies of epoch choice (snapshot ensembles)
                 val_z_by_epoch.append(z_val.astype(np.float32).tolist())
-            vm = val_scores(z_val, np.exp(data.log_lat[val_idx]), data.task[val_idx])
+            vm = scores_of(z_val, data, val_idx)
             row.update({f"val_{k}": v for k, v in vm.items()})
             if averaged is not None and averaged.n:
-                swa = val_scores(predict(averaged.model, data, val_idx), np.exp(data.log_lat[val_idx]),
-                                 data.task[val_idx])
+                swa = scores_of(predict(averaged.model, data, val_idx), data, val_idx)
                 row.update({f"val_swa_{k}": v for k, v in swa.items()})
         if report_idx is not None and report_idx.size:
-            rep = val_scores(predict(model, data, report_idx), np.exp(data.log_lat[report_idx]), data.task[report_idx])
+            rep = scores_of(predict(model, data, report_idx), data, report_idx)
             row.update({f"report_{k}": v for k, v in rep.items()})
         hist.append(row)
         if log_every and (epoch + 1) % log_every == 0:  # progress for the logs a device run is polled by
@@ -163,7 +162,7 @@ def train(data: Data, p: dict, seed: int, train_idx: np.ndarray, val_idx: np.nda
         if vm[p["select"]] > best:
             best, bad = vm[p["select"]], 0
             if keep == "best":
-                best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+                best_state = cpu_state(model)
         else:
             bad += 1
         if on_epoch is not None:
@@ -179,13 +178,12 @@ def train(data: Data, p: dict, seed: int, train_idx: np.ndarray, val_idx: np.nda
             break
     if keep == "swa" and not averaged.n:
         raise RuntimeError(f"keep='swa': stopped at epoch {epoch} before swa_start {swa_start}; nothing averaged")
-    state = {"best": lambda: best_state, "last": lambda: {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
-             "swa": lambda: averaged.state()}[keep]()
+    state = best_state if keep == "best" else cpu_state(averaged.model if keep == "swa" else model)
     model.load_state_dict(state)
     key = f"val_{p['select']}"
     best_epoch = int(np.argmax([h[key] for h in hist])) if val_idx.size else len(hist) - 1
-    kept = {"best": best_epoch, "last": len(hist) - 1, "swa": len(hist) - 1}[keep]
-    kept_val = hist[kept].get(f"val_swa_{p['select']}" if keep == "swa" else key, float("nan"))
+    kept = hist[best_epoch if keep == "best" else -1]
+    kept_val = kept.get(f"val_swa_{p['select']}" if keep == "swa" else key, float("nan"))
     return {"model": model, "state": state, "history": hist, "best_val": float(kept_val), "stop": stop,
             "best_epoch": best_epoch, "best_metrics": hist[best_epoch], "seconds": time.perf_counter() - t0,
             "keep": keep, "swa_start": swa_start if averaged is not None else None,
@@ -210,8 +208,15 @@ class WeightAverage:
             else:
                 mine.copy_(theirs)
 
-    def state(self) -> dict:
-        return {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()}
+
+def cpu_state(model: torch.nn.Module) -> dict:
+    """A copy of the model's weights on the CPU (what model.pt holds)."""
+    return {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+
+
+def scores_of(z: np.ndarray, data: Data, idx: np.ndarray) -> dict[str, float]:
+    """val_scores of predictions `z` for the programs `idx` (their own tasks and measured latencies)."""
+    return val_scores(z, np.exp(data.log_lat[idx]), data.task[idx])
 
 
 def fold_masks(data: Data, fold: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
